@@ -1,0 +1,362 @@
+"""The store's tables, as SQLAlchemy 2 typed models.
+
+Every table that a feed loads has a natural key (agency + incident number, lab item number, lead
+number, trace number, ...) with a unique constraint, so imports can upsert on it. Every column a page
+filters on is indexed. Date-times are naive wall-clock times in the state's time zone
+(``settings.TIME_ZONE``): that is how LIMS and RMS exports state them, and how users read them.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    """A portable enum: a VARCHAR with a CHECK constraint, identical on SQLite and PostgreSQL."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class AgencyKind(str, enum.Enum):
+    LOCAL = "local"
+    STATE = "state"
+    FEDERAL = "federal"
+    LAB = "lab"
+
+
+class IncidentKind(str, enum.Enum):
+    SHOOTING = "shooting"
+    SHOTS_FIRED = "shots fired"
+    GUN_RECOVERY = "gun recovery"
+
+
+class ItemKind(str, enum.Enum):
+    CARTRIDGE_CASE = "cartridge case"
+    BULLET = "bullet"
+    FIREARM = "firearm"
+    TEST_FIRE = "test fire"
+    SWAB = "swab"
+    LATENT_LIFT = "latent lift"
+
+
+class Discipline(str, enum.Enum):
+    FIREARMS_NIBIN = "firearms/NIBIN"
+    DNA = "DNA"
+    LATENT_PRINTS = "latent prints"
+
+
+class RequestStatus(str, enum.Enum):
+    OPEN = "open"
+    IN_PROGRESS = "in progress"
+    COMPLETED = "completed"
+    REOPENED = "reopened"
+
+
+class Priority(str, enum.Enum):
+    ROUTINE = "routine"
+    RUSH = "rush"
+    COURT = "court date"
+
+
+class LeadStatus(str, enum.Enum):
+    OPEN = "open"
+    CONFIRMED = "confirmed hit"
+    EXCLUDED = "excluded"
+
+
+class ResultKind(str, enum.Enum):
+    CODIS = "CODIS"
+    AFIS = "AFIS"
+    DRUG_CHEMISTRY = "drug chemistry"
+    DIGITAL = "digital evidence"
+
+
+class CaseEventKind(str, enum.Enum):
+    ARREST = "arrest"
+    CHARGE = "charge"
+    FOLLOW_UP = "follow-up"
+
+
+class Role(str, enum.Enum):
+    COMMANDER = "commander"
+    ANALYST = "analyst"
+    LAB_DIRECTOR = "lab director"
+    ADMIN = "admin"
+
+
+# --- reference -------------------------------------------------------------------------------
+
+
+class Town(Base):
+    __tablename__ = "towns"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    population: Mapped[int | None] = mapped_column(Integer)
+
+
+class Agency(Base):
+    __tablename__ = "agencies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True, doc="ORI-like code")
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[AgencyKind] = mapped_column(_enum(AgencyKind, "agency_kind"))
+    home_town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"))
+
+
+# --- the evidence chain ----------------------------------------------------------------------
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "incident_number", name="uq_incident_agency_number"),
+        Index("ix_incidents_agency_occurred", "agency_id", "occurred_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    incident_number: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    kind: Mapped[IncidentKind] = mapped_column(_enum(IncidentKind, "incident_kind"), index=True)
+    victims_injured: Mapped[int] = mapped_column(Integer, default=0)
+    victims_killed: Mapped[int] = mapped_column(Integer, default=0)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"), index=True)
+    address: Mapped[str | None] = mapped_column(String(200))
+
+    agency: Mapped[Agency] = relationship()
+    town: Mapped[Town | None] = relationship()
+
+
+class LabRequest(Base):
+    """One submission to the lab for one discipline (a lab case may hold several requests)."""
+
+    __tablename__ = "lab_requests"
+    __table_args__ = (
+        UniqueConstraint("lab_case_number", "discipline", name="uq_request_case_discipline"),
+        Index("ix_lab_requests_discipline_received", "discipline", "received_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lab_case_number: Mapped[str] = mapped_column(String(40), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    discipline: Mapped[Discipline] = mapped_column(_enum(Discipline, "discipline"))
+    received_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    reopened_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "request_status"), index=True)
+    priority: Mapped[Priority] = mapped_column(_enum(Priority, "priority"), default=Priority.ROUTINE)
+
+
+class Firearm(Base):
+    __tablename__ = "firearms"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firearm_number: Mapped[str] = mapped_column(String(40), unique=True, doc="lab firearm id")
+    make: Mapped[str | None] = mapped_column(String(60))
+    model: Mapped[str | None] = mapped_column(String(60))
+    caliber: Mapped[str | None] = mapped_column(String(30), index=True)
+    serial_number: Mapped[str | None] = mapped_column(String(60))
+    serial_obliterated: Mapped[bool] = mapped_column(Boolean, default=False)
+    recovery_incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    recovered_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class EvidenceItem(Base):
+    __tablename__ = "evidence_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_number: Mapped[str] = mapped_column(String(40), unique=True, doc="lab item number")
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    lab_request_id: Mapped[int | None] = mapped_column(ForeignKey("lab_requests.id"), index=True)
+    firearm_id: Mapped[int | None] = mapped_column(ForeignKey("firearms.id"), index=True)
+    kind: Mapped[ItemKind] = mapped_column(_enum(ItemKind, "item_kind"))
+    caliber: Mapped[str | None] = mapped_column(String(30), index=True)
+    recovered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    received_at: Mapped[datetime | None] = mapped_column(DateTime)
+    nibin_entered_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+
+
+class NibinLead(Base):
+    """A NIBIN lead: a cluster of linked items that grows; investigative until confirmed."""
+
+    __tablename__ = "nibin_leads"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_number: Mapped[str] = mapped_column(String(60), unique=True, doc="opaque identifier")
+    issued_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    status: Mapped[LeadStatus] = mapped_column(_enum(LeadStatus, "lead_status"), index=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    excluded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    assigned_to: Mapped[str | None] = mapped_column(String(120))
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime)
+    follow_up_status: Mapped[str | None] = mapped_column(String(40))
+    outcome: Mapped[str | None] = mapped_column(Text)
+
+
+class LeadItem(Base):
+    """Membership of an item in a lead, dated: a lead grows when items are added to it."""
+
+    __tablename__ = "lead_items"
+    lead_id: Mapped[int] = mapped_column(ForeignKey("nibin_leads.id"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("evidence_items.id"), primary_key=True, index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ForensicResult(Base):
+    """A result from another discipline on a case: CODIS/AFIS hits point at (pseudonymous) people."""
+
+    __tablename__ = "forensic_results"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_number: Mapped[str] = mapped_column(String(60), unique=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("evidence_items.id"), index=True)
+    kind: Mapped[ResultKind] = mapped_column(_enum(ResultKind, "result_kind"), index=True)
+    reported_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    subject_ref: Mapped[str | None] = mapped_column(String(60), index=True, doc="pseudonymous")
+    summary: Mapped[str | None] = mapped_column(Text)
+
+
+class Trace(Base):
+    """An ATF eTrace result for a recovered firearm."""
+
+    __tablename__ = "traces"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trace_number: Mapped[str] = mapped_column(String(60), unique=True)
+    firearm_id: Mapped[int] = mapped_column(ForeignKey("firearms.id"), index=True)
+    requested_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    purchase_date: Mapped[date | None] = mapped_column(Date)
+    dealer_name: Mapped[str | None] = mapped_column(String(120))
+    dealer_ffl: Mapped[str | None] = mapped_column(String(30), index=True)
+    dealer_state: Mapped[str | None] = mapped_column(String(2), index=True)
+    purchaser_ref: Mapped[str | None] = mapped_column(String(60), index=True, doc="pseudonymous")
+    purchaser_is_possessor: Mapped[bool | None] = mapped_column(Boolean)
+    time_to_crime_days: Mapped[int | None] = mapped_column(Integer)
+
+
+class CaseEvent(Base):
+    """Investigative follow-up reported back: arrests, charges, lead follow-up (the feedback loop)."""
+
+    __tablename__ = "case_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_number: Mapped[str] = mapped_column(String(60), unique=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("nibin_leads.id"), index=True)
+    kind: Mapped[CaseEventKind] = mapped_column(_enum(CaseEventKind, "case_event_kind"))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    outcome: Mapped[str | None] = mapped_column(String(120))
+    notes: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str | None] = mapped_column(String(120))
+
+
+# --- people, access and accountability -------------------------------------------------------
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(200), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255), doc="argon2; NULL for OIDC-only")
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    agency_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agencies.id"), doc="NULL: CGIC/lab staff who see all agencies"
+    )
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    sessions_valid_after: Mapped[datetime | None] = mapped_column(
+        DateTime, doc="sign-out everywhere: sessions started before this are void"
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class LeadView(Base):
+    """When a user last looked at a lead: what makes a lead 'new' or 'growing' for them."""
+
+    __tablename__ = "lead_views"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("nibin_leads.id"), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    """Append-only record of every sign-in, view, search, export, import and admin change."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_user_at", "username", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    username: Mapped[str | None] = mapped_column(String(120))
+    agency_code: Mapped[str | None] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    target: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[str | None] = mapped_column(Text, doc="JSON: filters, row counts, ...")
+    purpose: Mapped[str | None] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(20))
+
+
+class ImportBatch(Base):
+    __tablename__ = "import_batches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feed: Mapped[str] = mapped_column(String(40))
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    imported_by: Mapped[str | None] = mapped_column(String(120))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    rows_in: Mapped[int] = mapped_column(Integer, default=0)
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20))
+
+
+class ImportReject(Base):
+    __tablename__ = "import_rejects"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    line: Mapped[int] = mapped_column(Integer)
+    column: Mapped[str | None] = mapped_column(String(80))
+    value: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    raw: Mapped[str | None] = mapped_column(Text)
+
+
+class StoreInfo(Base):
+    """Key/value facts about the store itself (e.g. ``demo = true`` for synthetic data)."""
+
+    __tablename__ = "store_info"
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,74 @@
+"""Every setting of the app, declared once: environment variable, default and why it exists."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    default: str
+    help: str
+
+    def value(self) -> str:
+        return os.environ.get(self.env, "").strip() or self.default
+
+
+DATABASE_URL = Setting(
+    "CGIC_DATABASE_URL",
+    f"sqlite:///{PROJECT_ROOT / 'data' / 'cgic.sqlite'}",
+    "SQLAlchemy URL of the store. Unset: an embedded SQLite file under data/ (created and seeded "
+    "with synthetic demo data on first start). Shared store: postgresql+psycopg://user:pw@host/db",
+)
+CACHE_TTL_SECONDS = Setting(
+    "CGIC_CACHE_TTL", "60", "How long a query result is cached; new imports appear within this."
+)
+TILE_URL = Setting(
+    "CGIC_TILE_URL",
+    "",
+    "A tile-server URL template on the site's own network ({z}/{x}/{y}); unset: an offline "
+    "basemap of town boundaries",
+)
+TILE_ATTRIBUTION = Setting("CGIC_TILE_ATTRIBUTION", "Site tile server", "Attribution for tiles")
+TIME_ZONE = Setting("CGIC_TIME_ZONE", "America/New_York", "Wall-clock zone of all stored times")
+NIBIN_GOAL_HOURS = Setting(
+    "CGIC_NIBIN_GOAL_HOURS", "48", "Timeliness goal: incident to lead in investigators' hands"
+)
+BACKLOG_DAYS = Setting("CGIC_BACKLOG_DAYS", "30", "A request open longer than this is backlog")
+IDLE_MINUTES = Setting("CGIC_IDLE_MINUTES", "30", "An idle session ends after this (CJIS: <= 30)")
+LOCKOUT_ATTEMPTS = Setting("CGIC_LOCKOUT_ATTEMPTS", "5", "Failed sign-ins before lockout")
+LOCKOUT_MINUTES = Setting("CGIC_LOCKOUT_MINUTES", "10", "How long a locked account stays locked")
+AUTH_REQUIRED = Setting(
+    "CGIC_AUTH", "on", "'on': sign-in before any page. 'off' only for local development."
+)
+
+ALL = [
+    DATABASE_URL,
+    CACHE_TTL_SECONDS,
+    TILE_URL,
+    TILE_ATTRIBUTION,
+    TIME_ZONE,
+    NIBIN_GOAL_HOURS,
+    BACKLOG_DAYS,
+    IDLE_MINUTES,
+    LOCKOUT_ATTEMPTS,
+    LOCKOUT_MINUTES,
+    AUTH_REQUIRED,
+]
+
+
+def database_url() -> str:
+    return DATABASE_URL.value()
+
+
+def int_setting(setting: Setting) -> int:
+    raw = setting.value()
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{setting.env}={raw!r}: expected a whole number") from None

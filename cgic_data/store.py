@@ -1,0 +1,75 @@
+"""The one place that creates engines and brings a store's schema up to date."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy.engine import make_url
+
+from cgic_data import settings
+from cgic_data.schema import StoreInfo
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for ``url`` (default: ``CGIC_DATABASE_URL``), SQLite tuned for a shared file."""
+    url = url or settings.database_url()
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+@lru_cache(maxsize=8)
+def shared_engine(url: str | None = None) -> Engine:
+    """One engine (and connection pool) per URL per process."""
+    return make_engine(url)
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest alembic revision (creates it on an empty store)."""
+    command.upgrade(alembic_config(engine), "head")
+
+
+def is_empty(engine: Engine) -> bool:
+    """True when the store holds no incidents (a fresh store, ready to seed)."""
+    from cgic_data.schema import Incident
+
+    if not inspect(engine).has_table("incidents"):
+        return True
+    with engine.connect() as conn:
+        return conn.execute(select(Incident.id).limit(1)).first() is None
+
+
+def store_info(engine: Engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        return dict(conn.execute(select(StoreInfo.key, StoreInfo.value)).tuples().all())
+
+
+def is_demo(engine: Engine) -> bool:
+    """Whether the store holds synthetic demo data (every page then shows a banner)."""
+    return store_info(engine).get("demo") == "true"

@@ -44,20 +44,20 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
     )
 
 
-class AgencyKind(str, enum.Enum):
+class AgencyKind(enum.StrEnum):
     LOCAL = "local"
     STATE = "state"
     FEDERAL = "federal"
     LAB = "lab"
 
 
-class IncidentKind(str, enum.Enum):
+class IncidentKind(enum.StrEnum):
     SHOOTING = "shooting"
     SHOTS_FIRED = "shots fired"
     GUN_RECOVERY = "gun recovery"
 
 
-class ItemKind(str, enum.Enum):
+class ItemKind(enum.StrEnum):
     CARTRIDGE_CASE = "cartridge case"
     BULLET = "bullet"
     FIREARM = "firearm"
@@ -66,45 +66,45 @@ class ItemKind(str, enum.Enum):
     LATENT_LIFT = "latent lift"
 
 
-class Discipline(str, enum.Enum):
+class Discipline(enum.StrEnum):
     FIREARMS_NIBIN = "firearms/NIBIN"
     DNA = "DNA"
     LATENT_PRINTS = "latent prints"
 
 
-class RequestStatus(str, enum.Enum):
+class RequestStatus(enum.StrEnum):
     OPEN = "open"
     IN_PROGRESS = "in progress"
     COMPLETED = "completed"
     REOPENED = "reopened"
 
 
-class Priority(str, enum.Enum):
+class Priority(enum.StrEnum):
     ROUTINE = "routine"
     RUSH = "rush"
     COURT = "court date"
 
 
-class LeadStatus(str, enum.Enum):
+class LeadStatus(enum.StrEnum):
     OPEN = "open"
     CONFIRMED = "confirmed hit"
     EXCLUDED = "excluded"
 
 
-class ResultKind(str, enum.Enum):
+class ResultKind(enum.StrEnum):
     CODIS = "CODIS"
     AFIS = "AFIS"
     DRUG_CHEMISTRY = "drug chemistry"
     DIGITAL = "digital evidence"
 
 
-class CaseEventKind(str, enum.Enum):
+class CaseEventKind(enum.StrEnum):
     ARREST = "arrest"
     CHARGE = "charge"
     FOLLOW_UP = "follow-up"
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     COMMANDER = "commander"
     ANALYST = "analyst"
     LAB_DIRECTOR = "lab director"
@@ -173,8 +173,12 @@ class LabRequest(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     reopened_at: Mapped[datetime | None] = mapped_column(DateTime)
-    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "request_status"), index=True)
-    priority: Mapped[Priority] = mapped_column(_enum(Priority, "priority"), default=Priority.ROUTINE)
+    status: Mapped[RequestStatus] = mapped_column(
+        _enum(RequestStatus, "request_status"), index=True
+    )
+    priority: Mapped[Priority] = mapped_column(
+        _enum(Priority, "priority"), default=Priority.ROUTINE
+    )
 
 
 class Firearm(Base):

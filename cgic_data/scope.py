@@ -102,7 +102,9 @@ def incidents_shared_with(agency_id: int) -> Select[tuple[int]]:
     )
 
 
-def visibility_condition(viewer: Viewer, incident: type[Incident] = Incident) -> ColumnElement[bool]:
+def visibility_condition(
+    viewer: Viewer, incident: type[Incident] = Incident
+) -> ColumnElement[bool]:
     """What incidents ``viewer`` may see at all, whatever they filter on."""
     if viewer.sees_all_agencies:
         return true()

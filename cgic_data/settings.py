@@ -15,6 +15,9 @@ class Setting:
     default: str
     help: str
 
+    def env_is_set(self) -> bool:
+        return bool(os.environ.get(self.env, "").strip())
+
     def value(self) -> str:
         return os.environ.get(self.env, "").strip() or self.default
 
@@ -27,6 +30,12 @@ DATABASE_URL = Setting(
 )
 CACHE_TTL_SECONDS = Setting(
     "CGIC_CACHE_TTL", "60", "How long a query result is cached; new imports appear within this."
+)
+DEMO_ON_EMPTY = Setting(
+    "CGIC_DEMO_ON_EMPTY",
+    "embedded",
+    "Seed an empty store with synthetic demo data on start: 'embedded' (only the default SQLite "
+    "file), 'always', or 'never' (a shared production store)",
 )
 TILE_URL = Setting(
     "CGIC_TILE_URL",
@@ -50,6 +59,7 @@ AUTH_REQUIRED = Setting(
 ALL = [
     DATABASE_URL,
     CACHE_TTL_SECONDS,
+    DEMO_ON_EMPTY,
     TILE_URL,
     TILE_ATTRIBUTION,
     TIME_ZONE,
@@ -72,3 +82,11 @@ def int_setting(setting: Setting) -> int:
         return int(raw)
     except ValueError:
         raise ValueError(f"{setting.env}={raw!r}: expected a whole number") from None
+
+
+def seed_demo_when_empty() -> bool:
+    """Whether the app may fill an empty store with demo data at start (see DEMO_ON_EMPTY)."""
+    mode = DEMO_ON_EMPTY.value()
+    if mode not in {"embedded", "always", "never"}:
+        raise ValueError(f"{DEMO_ON_EMPTY.env}={mode!r}: expected embedded, always or never")
+    return mode == "always" or (mode == "embedded" and not DATABASE_URL.env_is_set())

@@ -67,7 +67,7 @@ def is_empty(engine: Engine) -> bool:
 
 def store_info(engine: Engine) -> dict[str, str]:
     with engine.connect() as conn:
-        return dict(conn.execute(select(StoreInfo.key, StoreInfo.value)).tuples().all())
+        return dict(conn.execute(select(StoreInfo.key, StoreInfo.value)).all())
 
 
 def is_demo(engine: Engine) -> bool:

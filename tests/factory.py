@@ -25,10 +25,15 @@ class Builder:
         return f"{prefix}{next(self._n):05d}"
 
     def town(self, name: str | None = None, lat: float = 41.6, lon: float = -72.7) -> int:
-        return self._insert(s.Town, name=name or self._next("Town"), lat=lat, lon=lon, population=1000)
+        return self._insert(
+            s.Town, name=name or self._next("Town"), lat=lat, lon=lon, population=1000
+        )
 
     def agency(
-        self, code: str | None = None, name: str | None = None, kind: s.AgencyKind = s.AgencyKind.LOCAL
+        self,
+        code: str | None = None,
+        name: str | None = None,
+        kind: s.AgencyKind = s.AgencyKind.LOCAL,
     ) -> int:
         code = code or self._next("CT")
         return self._insert(s.Agency, code=code, name=name or f"{code} Police", kind=kind)

@@ -9,9 +9,9 @@ from cgic_data.scope import IncidentFilter, Viewer, scoped_incident_ids
 from tests.factory import Builder
 
 
-def visible(engine: Engine, viewer: Viewer, filt: IncidentFilter = IncidentFilter()) -> set[int]:
+def visible(engine: Engine, viewer: Viewer, filt: IncidentFilter | None = None) -> set[int]:
     with engine.connect() as conn:
-        return set(conn.execute(scoped_incident_ids(viewer, filt)).scalars())
+        return set(conn.execute(scoped_incident_ids(viewer, filt or IncidentFilter())).scalars())
 
 
 def test_agency_sees_own_and_lead_linked_incidents_only(engine: Engine) -> None:
@@ -27,7 +27,12 @@ def test_agency_sees_own_and_lead_linked_incidents_only(engine: Engine) -> None:
     analyst_a = Viewer("ann", Role.ANALYST, agency_id=a)
     assert visible(engine, analyst_a) == {own, linked}
     assert unlinked not in visible(engine, analyst_a)
-    assert visible(engine, Viewer("lab", Role.LAB_DIRECTOR)) == {own, linked, unlinked, excluded_link}
+    assert visible(engine, Viewer("lab", Role.LAB_DIRECTOR)) == {
+        own,
+        linked,
+        unlinked,
+        excluded_link,
+    }
 
 
 def test_lead_between_two_other_agencies_is_not_shared(engine: Engine) -> None:

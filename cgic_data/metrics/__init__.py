@@ -1,0 +1,1 @@
+"""Metric definitions (series, backlog, turnaround, timeliness): each docstring states the rule."""

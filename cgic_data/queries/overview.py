@@ -1,0 +1,264 @@
+"""The commander's overview: this period against the previous one, the weekly trend, the most
+active series and NIBIN timeliness per agency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import timedelta
+
+import pandas as pd
+from sqlalchemy import Engine, and_, case, func, select
+
+from cgic_data import settings
+from cgic_data.metrics.series import series_membership
+from cgic_data.schema import (
+    Agency,
+    EvidenceItem,
+    Incident,
+    IncidentKind,
+    ItemKind,
+    LeadItem,
+    LeadStatus,
+    NibinLead,
+    Town,
+)
+from cgic_data.scope import (
+    IncidentFilter,
+    Viewer,
+    date_conditions,
+    incident_conditions,
+    scoped_incident_ids,
+)
+from cgic_data.sqlfuncs import hours_between, week_start
+
+
+@dataclass(frozen=True)
+class PeriodCounts:
+    """Headline counts for one period, over the incidents the viewer may see and asked for."""
+
+    shootings: int
+    victims: int
+    casings_recovered: int
+    nibin_entries: int
+    leads_issued: int
+    hits_confirmed: int
+
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        return {
+            "shootings": "Shootings",
+            "victims": "Victims shot",
+            "casings_recovered": "Casings recovered",
+            "nibin_entries": "NIBIN entries",
+            "leads_issued": "Leads issued",
+            "hits_confirmed": "Hits confirmed",
+        }
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def previous_period(filt: IncidentFilter) -> IncidentFilter | None:
+    """The period of the same length that ends the day before ``filt.start`` (None if open)."""
+    if filt.start is None or filt.end is None:
+        return None
+    prev_end = filt.start - timedelta(days=1)
+    return filt.with_period(prev_end - (filt.end - filt.start), prev_end)
+
+
+def period_counts(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> PeriodCounts:
+    """Counts for ``filt``'s date range.
+
+    Shootings and victims count incidents of kind 'shooting' that occurred in the range; casings
+    count cartridge cases of in-scope incidents recovered in the range; NIBIN entries count
+    cartridge cases and test fires entered in the range; leads issued and hits confirmed count leads
+    (issued / confirmed in the range) linking at least one in-scope incident. "In scope" applies
+    the viewer's visibility and the agency/town filter, not the dates.
+    """
+    undated = filt.with_period(None, None)
+    in_scope = scoped_incident_ids(viewer, undated)
+    is_shooting = Incident.kind == IncidentKind.SHOOTING
+    incidents = select(
+        func.count().filter(is_shooting),
+        func.coalesce(
+            func.sum(
+                case((is_shooting, Incident.victims_injured + Incident.victims_killed), else_=0)
+            ),
+            0,
+        ),
+    ).where(incident_conditions(viewer, filt))
+    casings = select(func.count()).where(
+        EvidenceItem.incident_id.in_(in_scope),
+        EvidenceItem.kind == ItemKind.CARTRIDGE_CASE,
+        *date_conditions(EvidenceItem.recovered_at, filt.start, filt.end),
+    )
+    entries = select(func.count()).where(
+        EvidenceItem.incident_id.in_(in_scope),
+        EvidenceItem.kind.in_([ItemKind.CARTRIDGE_CASE, ItemKind.TEST_FIRE]),
+        *date_conditions(EvidenceItem.nibin_entered_at, filt.start, filt.end),
+    )
+    touching = (
+        select(LeadItem.lead_id)
+        .join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
+        .where(EvidenceItem.incident_id.in_(in_scope))
+    )
+    leads = select(func.count()).where(
+        NibinLead.id.in_(touching), *date_conditions(NibinLead.issued_at, filt.start, filt.end)
+    )
+    hits = select(func.count()).where(
+        NibinLead.id.in_(touching),
+        NibinLead.status == LeadStatus.CONFIRMED,
+        *date_conditions(NibinLead.confirmed_at, filt.start, filt.end),
+    )
+    with engine.connect() as conn:
+        shootings, victims = conn.execute(incidents).one()
+        return PeriodCounts(
+            shootings=int(shootings),
+            victims=int(victims),
+            casings_recovered=conn.execute(casings).scalar_one(),
+            nibin_entries=conn.execute(entries).scalar_one(),
+            leads_issued=conn.execute(leads).scalar_one(),
+            hits_confirmed=conn.execute(hits).scalar_one(),
+        )
+
+
+def weekly_trend(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.DataFrame:
+    """Per week (Monday): shootings, shots-fired calls, gun recoveries and victims, in scope."""
+    week = week_start(Incident.occurred_at).label("week")
+    stmt = (
+        select(
+            week,
+            func.count().filter(Incident.kind == IncidentKind.SHOOTING).label("shootings"),
+            func.count().filter(Incident.kind == IncidentKind.SHOTS_FIRED).label("shots_fired"),
+            func.count().filter(Incident.kind == IncidentKind.GUN_RECOVERY).label("gun_recoveries"),
+            func.coalesce(func.sum(Incident.victims_injured + Incident.victims_killed), 0).label(
+                "victims"
+            ),
+        )
+        .where(incident_conditions(viewer, filt))
+        .group_by(week)
+        .order_by(week)
+    )
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(stmt).mappings().all())
+    if frame.empty:
+        return pd.DataFrame(
+            columns=["week", "shootings", "shots_fired", "gun_recoveries", "victims"]
+        )
+    frame["week"] = pd.to_datetime(frame["week"])
+    return frame
+
+
+def most_active_series(
+    engine: Engine, viewer: Viewer, filt: IncidentFilter, limit: int = 10
+) -> pd.DataFrame:
+    """Series with incidents in the filter's range, most incidents in range first.
+
+    Columns: series_id, incidents_in_period, incidents (all visible), first, last, agencies, towns,
+    victims. Only incidents visible to the viewer count (see ``metrics.series``).
+    """
+    membership = series_membership(engine)
+    columns = [
+        "series_id",
+        "incidents_in_period",
+        "incidents",
+        "first",
+        "last",
+        "agencies",
+        "towns",
+        "victims",
+    ]
+    if membership.empty:
+        return pd.DataFrame(columns=columns)
+    undated = filt.with_period(None, None)
+    active_ids = _scoped_ids(engine, viewer, filt)
+    active = membership[membership["incident_id"].isin(active_ids)]
+    if active.empty:
+        return pd.DataFrame(columns=columns)
+    series_ids = set(active["series_id"])
+    members = membership[membership["series_id"].isin(series_ids)]
+    details = _incident_details(engine, viewer, undated, members["incident_id"].tolist())
+    merged = members.merge(details, on="incident_id")
+    merged["in_period"] = merged["incident_id"].isin(active_ids)
+    summary = (
+        merged.groupby("series_id")
+        .agg(
+            incidents_in_period=("in_period", "sum"),
+            incidents=("incident_id", "nunique"),
+            first=("occurred_at", "min"),
+            last=("occurred_at", "max"),
+            agencies=("agency", lambda s: ", ".join(sorted(set(s)))),
+            towns=("town", lambda s: ", ".join(sorted({t for t in s if t}))),
+            victims=("victims", "sum"),
+        )
+        .reset_index()
+        .sort_values(["incidents_in_period", "incidents", "last"], ascending=False)
+    )
+    return summary.head(limit)[columns].reset_index(drop=True)
+
+
+def _scoped_ids(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> set[int]:
+    with engine.connect() as conn:
+        return set(conn.execute(scoped_incident_ids(viewer, filt)).scalars())
+
+
+def _incident_details(
+    engine: Engine, viewer: Viewer, filt: IncidentFilter, incident_ids: list[int]
+) -> pd.DataFrame:
+    stmt = (
+        select(
+            Incident.id.label("incident_id"),
+            Incident.occurred_at,
+            Agency.name.label("agency"),
+            Town.name.label("town"),
+            (Incident.victims_injured + Incident.victims_killed).label("victims"),
+        )
+        .join(Agency, Agency.id == Incident.agency_id)
+        .outerjoin(Town, Town.id == Incident.town_id)
+        .where(and_(incident_conditions(viewer, filt), Incident.id.in_(incident_ids)))
+    )
+    with engine.connect() as conn:
+        return pd.DataFrame(
+            conn.execute(stmt).all(),
+            columns=["incident_id", "occurred_at", "agency", "town", "victims"],
+        )
+
+
+def nibin_timeliness_by_agency(
+    engine: Engine, viewer: Viewer, filt: IncidentFilter
+) -> pd.DataFrame:
+    """Per agency: cartridge cases entered into NIBIN whose incident is in scope and in range.
+
+    Columns: agency, entries, median_days (recovery to NIBIN entry), within_goal_share (share
+    entered within the goal, ``CGIC_NIBIN_GOAL_HOURS``, 48 h by default). The hours are computed
+    in SQL; only the two narrow columns come back to take the median.
+    """
+    goal = settings.int_setting(settings.NIBIN_GOAL_HOURS)
+    hours = hours_between(EvidenceItem.recovered_at, EvidenceItem.nibin_entered_at).label("hours")
+    stmt = (
+        select(Agency.name.label("agency"), hours)
+        .join(Incident, Incident.id == EvidenceItem.incident_id)
+        .join(Agency, Agency.id == Incident.agency_id)
+        .where(
+            incident_conditions(viewer, filt),
+            EvidenceItem.kind == ItemKind.CARTRIDGE_CASE,
+            EvidenceItem.nibin_entered_at.is_not(None),
+            EvidenceItem.recovered_at.is_not(None),
+        )
+    )
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(stmt).all(), columns=["agency", "hours"])
+    if frame.empty:
+        return pd.DataFrame(columns=["agency", "entries", "median_days", "within_goal_share"])
+    frame["within"] = frame["hours"] <= goal
+    out = (
+        frame.groupby("agency")
+        .agg(
+            entries=("hours", "size"),
+            median_days=("hours", lambda h: h.median() / 24.0),
+            within_goal_share=("within", "mean"),
+        )
+        .reset_index()
+        .sort_values("entries", ascending=False, ignore_index=True)
+    )
+    return out

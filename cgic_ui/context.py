@@ -1,0 +1,116 @@
+"""The shared sidebar filter and the context every page reads (viewer, filter, 'today').
+
+The filter widgets live in the URL (``bind="query-params"``) so an analyst can send a link that
+opens the same view; app.py draws them once for all pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import streamlit as st
+
+from cgic_data.queries import reference
+from cgic_data.scope import IncidentFilter, Viewer
+from cgic_ui.runtime import cached, reference_today
+
+CONTEXT_KEY = "cgic_page_context"
+
+# Period choices (also their URL value: bound widgets put the shown label in the URL) and the days
+# back they cover, today included.
+LAST_DAYS = {"Last 7 days": 7, "Last 28 days": 28, "Last 90 days": 90, "Last 12 months": 365}
+YEAR_TO_DATE, ALL_DATES, CUSTOM = "Year to date", "All dates", "Custom range"
+PERIODS = [*LAST_DAYS, YEAR_TO_DATE, ALL_DATES, CUSTOM]
+DEFAULT_PERIOD = "Last 28 days"
+
+
+@dataclass(frozen=True)
+class PageContext:
+    viewer: Viewer
+    filter: IncidentFilter
+    today: date
+
+    @property
+    def period_label(self) -> str:
+        start, end = self.filter.start, self.filter.end
+        if start is None and end is None:
+            return "all dates"
+        return f"{start or '…'} to {end or '…'}"
+
+
+def period_dates(
+    period: str, today: date, custom: tuple[date, ...] = ()
+) -> tuple[date | None, date | None]:
+    """The (start, end) a period choice stands for, both inclusive."""
+    if period == ALL_DATES:
+        return None, None
+    if period == YEAR_TO_DATE:
+        return date(today.year, 1, 1), today
+    if period == CUSTOM:
+        if len(custom) == 2:
+            return custom[0], custom[1]
+        return (custom[0], custom[0]) if custom else (None, None)
+    days = LAST_DAYS.get(period, LAST_DAYS[DEFAULT_PERIOD])
+    return today - timedelta(days=days - 1), today
+
+
+def sidebar_filter(viewer: Viewer) -> PageContext:
+    """Draw the shared filter in the sidebar and remember the resulting context for the pages."""
+    agencies = cached(reference.agencies)
+    towns = cached(reference.towns)
+    today = reference_today()
+    agency_names = dict(zip(agencies["code"], agencies["name"], strict=True))
+    agency_ids = dict(zip(agencies["code"], agencies["id"], strict=True))
+    town_ids = dict(zip(towns["name"], towns["id"], strict=True))
+    with st.sidebar:
+        st.subheader("Filter")
+        period = st.selectbox(
+            "Period",
+            options=PERIODS,
+            index=PERIODS.index(DEFAULT_PERIOD),
+            key="period",
+            bind="query-params",
+        )
+        custom: tuple[date, ...] = ()
+        if period == CUSTOM:
+            picked = st.date_input(
+                "Dates",
+                value=(today - timedelta(days=27), today),
+                key="dates",
+                bind="query-params",
+            )
+            custom = tuple(picked) if isinstance(picked, tuple | list) else (picked,)
+        chosen_agencies = st.multiselect(
+            "Agencies",
+            options=list(agency_names),
+            format_func=lambda code: agency_names.get(code, code),
+            key="agency",
+            bind="query-params",
+            placeholder="All agencies",
+        )
+        chosen_towns = st.multiselect(
+            "Towns",
+            options=list(town_ids),
+            key="town",
+            bind="query-params",
+            placeholder="All towns",
+        )
+    start, end = period_dates(period, today, custom)
+    context = PageContext(
+        viewer=viewer,
+        filter=IncidentFilter(
+            agency_ids=tuple(sorted(agency_ids[c] for c in chosen_agencies if c in agency_ids)),
+            start=start,
+            end=end,
+            town_ids=tuple(sorted(town_ids[t] for t in chosen_towns if t in town_ids)),
+        ),
+        today=today,
+    )
+    st.session_state[CONTEXT_KEY] = context
+    return context
+
+
+def page_context() -> PageContext:
+    """The context app.py built for this run; pages call this first."""
+    return st.session_state[CONTEXT_KEY]

@@ -1,0 +1,66 @@
+"""The store handle and the one cached way to run a ``cgic_data`` query from a page."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from cgic_data import settings
+from cgic_data.store import is_empty, make_engine, migrate, store_info
+
+T = TypeVar("T")
+
+
+def store() -> Engine:
+    """The process-wide engine of ``CGIC_DATABASE_URL``."""
+    return _store_for(settings.database_url())
+
+
+@st.cache_resource(show_spinner="Opening the store…")
+def _store_for(url: str) -> Engine:
+    """One engine per store URL; migrates the schema and, where allowed, seeds demo data."""
+    engine = make_engine(url)
+    migrate(engine)
+    if settings.seed_demo_when_empty() and is_empty(engine):
+        from cgic_data.demo import seed_demo
+
+        with st.spinner("First start: generating synthetic demo data…"):
+            seed_demo(engine)
+    return engine
+
+
+@st.cache_data(ttl=settings.int_setting(settings.CACHE_TTL_SECONDS), show_spinner=False)
+def _cached_call(
+    url: str, module: str, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    function = getattr(importlib.import_module(module), name)
+    return function(_store_for(url), *args, **kwargs)
+
+
+def cached(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``function(engine, *args, **kwargs)`` through the shared cache.
+
+    The key is the function's name and every argument, so the ``Viewer`` (what a user may see) is
+    always part of it: two users with different scopes never share a result.
+    """
+    url = settings.database_url()
+    return _cached_call(url, function.__module__, function.__qualname__, args, kwargs)
+
+
+def store_facts() -> dict[str, str]:
+    """The store's ``store_info`` rows (demo flag, seed, the date demo data was generated for)."""
+    return cached(store_info)
+
+
+def reference_today() -> date:
+    """'Today' for default periods: the day demo data was generated for, else the real today.
+
+    A demo store seeded weeks ago would otherwise show empty 'last 28 days' figures.
+    """
+    generated = store_facts().get("demo_generated_for")
+    return date.fromisoformat(generated) if generated else date.today()

@@ -1,0 +1,96 @@
+"""Command overview: this period against the previous one, trend, active series, timeliness."""
+
+from datetime import timedelta
+
+import streamlit as st
+
+from cgic_data import settings
+from cgic_data.queries import overview
+from cgic_ui.context import page_context
+from cgic_ui.figures import weekly_trend_figure
+from cgic_ui.runtime import cached
+
+TREND_WEEKS = 26
+
+ctx = page_context()
+filt = ctx.filter
+previous_filter = overview.previous_period(filt)
+now = cached(overview.period_counts, ctx.viewer, filt).as_dict()
+before = (
+    cached(overview.period_counts, ctx.viewer, previous_filter).as_dict()
+    if previous_filter
+    else None
+)
+
+st.title("Command overview")
+if previous_filter:
+    st.caption(
+        f"{filt.start:%b %d, %Y} – {filt.end:%b %d, %Y}, compared with "
+        f"{previous_filter.start:%b %d} – {previous_filter.end:%b %d, %Y}"
+    )
+else:
+    st.caption(f"{ctx.period_label} (pick a bounded period to compare with the one before)")
+labels = overview.PeriodCounts.labels()
+for column, key in zip(st.columns(len(labels)), labels, strict=True):
+    # More shootings is bad news (red); more entries, leads and hits is good (green).
+    bad_when_up = key in {"shootings", "victims"}
+    column.metric(
+        labels[key],
+        f"{now[key]:,}",
+        delta=None if before is None else now[key] - before[key],
+        delta_color="inverse" if bad_when_up else "normal",
+        border=True,
+    )
+
+st.subheader("Weekly trend")
+# At least half a year of weeks, so a short period still shows its context.
+trend_end = filt.end or ctx.today
+trend_start = filt.start and min(filt.start, trend_end - timedelta(weeks=TREND_WEEKS))
+trend = cached(overview.weekly_trend, ctx.viewer, filt.with_period(trend_start, filt.end))
+if trend.empty:
+    st.info("No incidents in this window for the current filter.")
+else:
+    st.plotly_chart(weekly_trend_figure(trend), width="stretch")
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Most active series")
+    st.caption("Incidents joined by NIBIN leads; ranked by incidents in the period.")
+    series = cached(overview.most_active_series, ctx.viewer, filt)
+    if series.empty:
+        st.info("No series with incidents in this period.")
+    else:
+        st.dataframe(
+            series,
+            hide_index=True,
+            column_config={
+                "series_id": "Series (first lead)",
+                "incidents_in_period": st.column_config.NumberColumn("In period"),
+                "incidents": st.column_config.NumberColumn("Incidents"),
+                "first": st.column_config.DatetimeColumn("First", format="YYYY-MM-DD"),
+                "last": st.column_config.DatetimeColumn("Last", format="YYYY-MM-DD"),
+                "agencies": "Agencies",
+                "towns": "Towns",
+                "victims": st.column_config.NumberColumn("Victims"),
+            },
+        )
+with right:
+    goal_hours = settings.int_setting(settings.NIBIN_GOAL_HOURS)
+    st.subheader("NIBIN timeliness")
+    st.caption(f"Recovery → NIBIN entry of cartridge cases; goal {goal_hours} h.")
+    timeliness = cached(overview.nibin_timeliness_by_agency, ctx.viewer, filt)
+    if timeliness.empty:
+        st.info("No NIBIN entries for incidents in this period.")
+    else:
+        st.dataframe(
+            timeliness,
+            hide_index=True,
+            column_config={
+                "agency": "Agency",
+                "entries": st.column_config.NumberColumn("Entries"),
+                "median_days": st.column_config.NumberColumn("Median days", format="%.1f"),
+                "within_goal_share": st.column_config.ProgressColumn(
+                    f"Within {goal_hours} h", format="percent", min_value=0.0, max_value=1.0
+                ),
+            },
+        )

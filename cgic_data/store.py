@@ -51,8 +51,8 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest alembic revision (creates it on an empty store)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the schema to the newest revision of every branch (creates it on an empty store)."""
+    command.upgrade(alembic_config(engine), "heads")
 
 
 def is_empty(engine: Engine) -> bool:

@@ -6,6 +6,7 @@ opens the same view; app.py draws them once for all pages.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -112,5 +113,17 @@ def sidebar_filter(viewer: Viewer) -> PageContext:
 
 
 def page_context() -> PageContext:
-    """The context app.py built for this run; pages call this first."""
-    return st.session_state[CONTEXT_KEY]
+    """The context app.py built for this run (after sign-in); pages call this first.
+
+    It is also the guard that keeps a page from running without app.py: until some session has
+    called ``st.navigation`` after a server start, Streamlit routes a deep link such as
+    ``/packet`` straight to ``pages/packet.py`` (its legacy ``pages/`` folder mode), skipping
+    sign-in. Such a run finds no context here and is sent to the entrypoint instead.
+    """
+    context = st.session_state.get(CONTEXT_KEY)
+    if context is None:
+        # No entrypoint to switch to (a page run on its own, as in a test): show nothing.
+        with contextlib.suppress(st.errors.StreamlitAPIException):
+            st.switch_page("app.py")
+        st.stop()
+    return context

@@ -17,9 +17,10 @@ class Builder:
         self.engine = engine
         self._n = count(1)
 
-    def _insert(self, model: type[s.Base], **values: Any) -> int:
+    def _insert(self, table: type[s.Base], /, **values: Any) -> int:
+        # positional-only: a column may be called "model" (firearms)
         with self.engine.begin() as conn:
-            return conn.execute(insert(model).returning(model.id), values).scalar_one()  # type: ignore[attr-defined]
+            return conn.execute(insert(table).returning(table.id), values).scalar_one()  # type: ignore[attr-defined]
 
     def _next(self, prefix: str) -> str:
         return f"{prefix}{next(self._n):05d}"

@@ -1,0 +1,274 @@
+"""What a lead view or a series view covers for one viewer: the leads and incidents it shows.
+
+The timeline and the network both start here, so both apply the sharing rule the same way:
+
+* A lead is open to a viewer when lab staff look, or when it links at least one incident of the
+  viewer's agency (excluded leads too: the agency's own incidents stay its own).
+* A lead view shows the lead's incidents that the viewer may see (``scope.visibility_condition``).
+* A series view (``metrics.series``: incidents joined transitively by non-excluded leads) shows the
+  series' leads open to the viewer and its incidents the viewer may see. An agency therefore never
+  sees an incident, or a lead, of the series that does not touch it.
+
+The series of one lead is found by walking the lead-incident graph outward in SQL from that lead
+(a few small queries per hop) rather than loading every lead; its id still comes from
+``metrics.series.series_from_pairs``, so it is the same "lowest lead number" everywhere.
+
+Lead and series views are entity views: they ignore the sidebar's period, agency and town filter
+(a lead is shown whole); that filter only narrows the lists offered in the pickers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+from sqlalchemy import ColumnElement, Connection, Engine, func, select, true
+
+from cgic_data.metrics.series import lead_incident_pairs, series_from_pairs
+from cgic_data.schema import EvidenceItem, Incident, LeadItem, LeadStatus, NibinLead
+from cgic_data.scope import IncidentFilter, Viewer, scoped_incident_ids, visibility_condition
+
+SelectionKind = Literal["lead", "series"]
+NOT_A_FORENSIC_IDENTIFICATION = "investigative lead — not a forensic identification"
+
+
+@dataclass(frozen=True)
+class LeadSelection:
+    """The leads and incidents a lead or series view shows to one viewer."""
+
+    kind: SelectionKind
+    asked_for: str
+    series_id: str | None  # None: the lead is excluded, so it belongs to no series
+    lead_ids: tuple[int, ...]
+    lead_numbers: tuple[str, ...]
+    unconfirmed_leads: tuple[str, ...]  # shown leads an examiner has not confirmed as hits
+    incident_ids: tuple[int, ...]
+    series_leads: int = 1  # leads in the whole series (only to offer the series view or not)
+
+    @property
+    def title(self) -> str:
+        if self.kind == "lead":
+            return f"Lead {self.asked_for}"
+        return f"Series {self.series_id}"
+
+
+def lead_visibility(viewer: Viewer) -> ColumnElement[bool]:
+    """Leads open to ``viewer``: all for lab staff, else those linking one of its incidents."""
+    if viewer.sees_all_agencies:
+        return true()
+    touching = (
+        select(LeadItem.lead_id)
+        .join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
+        .join(Incident, Incident.id == EvidenceItem.incident_id)
+        .where(Incident.agency_id == viewer.agency_id)
+    )
+    return NibinLead.id.in_(touching)
+
+
+def select_lead(engine: Engine, viewer: Viewer, lead_number: str) -> LeadSelection | None:
+    """One lead and its incidents visible to ``viewer``; None if unknown or not open to them."""
+    with engine.connect() as conn:
+        lead = conn.execute(
+            select(NibinLead.id, NibinLead.status).where(
+                NibinLead.lead_number == lead_number.strip(), lead_visibility(viewer)
+            )
+        ).first()
+        if lead is None:
+            return None
+        incidents = _visible_incidents(conn, viewer, [lead.id])
+        series_id, series_leads = None, 0
+        if lead.status != LeadStatus.EXCLUDED:
+            pairs = _component_pairs(conn, lead.id)
+            series_id = str(series_from_pairs(pairs)["series_id"].iloc[0])
+            series_leads = int(pairs["lead_id"].nunique())
+    unconfirmed = () if lead.status == LeadStatus.CONFIRMED else (lead_number.strip(),)
+    return LeadSelection(
+        kind="lead",
+        asked_for=lead_number.strip(),
+        series_id=series_id,
+        lead_ids=(lead.id,),
+        lead_numbers=(lead_number.strip(),),
+        unconfirmed_leads=unconfirmed,
+        incident_ids=incidents,
+        series_leads=series_leads,
+    )
+
+
+def select_series(engine: Engine, viewer: Viewer, series_key: str) -> LeadSelection | None:
+    """The series holding lead ``series_key`` (normally the series id itself), as ``viewer`` sees
+    it; None if there is no such series or none of its leads is open to the viewer.
+
+    Any lead number of the series finds it, so an old link still works after two series merge
+    under a lower id. An agency must name a lead open to it or the series id itself.
+    """
+    key = series_key.strip()
+    with engine.connect() as conn:
+        start = conn.execute(
+            select(NibinLead.id).where(
+                NibinLead.lead_number == key, NibinLead.status != LeadStatus.EXCLUDED
+            )
+        ).scalar_one_or_none()
+        if start is None:
+            return None
+        pairs = _component_pairs(conn, start)
+        series_id = str(series_from_pairs(pairs)["series_id"].iloc[0])
+        component_leads = sorted(set(pairs["lead_id"]))
+        shown = conn.execute(
+            select(NibinLead.id, NibinLead.lead_number, NibinLead.status)
+            .where(NibinLead.id.in_(component_leads), lead_visibility(viewer))
+            .order_by(NibinLead.lead_number)
+        ).all()
+        if not shown or (key != series_id and key not in {row.lead_number for row in shown}):
+            return None
+        incidents = _visible_incidents(conn, viewer, [row.id for row in shown])
+    return LeadSelection(
+        kind="series",
+        asked_for=key,
+        series_id=series_id,
+        lead_ids=tuple(row.id for row in shown),
+        lead_numbers=tuple(row.lead_number for row in shown),
+        unconfirmed_leads=tuple(
+            row.lead_number for row in shown if row.status != LeadStatus.CONFIRMED
+        ),
+        incident_ids=incidents,
+        series_leads=len(component_leads),
+    )
+
+
+def select_view(
+    engine: Engine, viewer: Viewer, kind: SelectionKind, key: str
+) -> LeadSelection | None:
+    """``select_lead`` or ``select_series``: the one entry point pages cache."""
+    if kind == "lead":
+        return select_lead(engine, viewer, key)
+    return select_series(engine, viewer, key)
+
+
+def _visible_incidents(conn: Connection, viewer: Viewer, lead_ids: list[int]) -> tuple[int, ...]:
+    stmt = (
+        select(Incident.id)
+        .join(EvidenceItem, EvidenceItem.incident_id == Incident.id)
+        .join(LeadItem, LeadItem.item_id == EvidenceItem.id)
+        .where(LeadItem.lead_id.in_(lead_ids), visibility_condition(viewer))
+        .distinct()
+        .order_by(Incident.id)
+    )
+    return tuple(conn.execute(stmt).scalars())
+
+
+def _pairs_of_leads(conn: Connection, lead_ids: set[int]) -> pd.DataFrame:
+    stmt = (
+        select(NibinLead.id, NibinLead.lead_number, EvidenceItem.incident_id)
+        .join(LeadItem, LeadItem.lead_id == NibinLead.id)
+        .join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
+        .where(NibinLead.id.in_(lead_ids))
+        .distinct()
+    )
+    return pd.DataFrame(conn.execute(stmt).all(), columns=["lead_id", "lead_number", "incident_id"])
+
+
+def _component_pairs(conn: Connection, lead_id: int) -> pd.DataFrame:
+    """The (lead, incident) pairs of the series holding ``lead_id``: breadth-first over leads
+    that are not excluded, one hop (incidents, then the leads touching them) per round."""
+    leads: set[int] = {lead_id}
+    frontier = {lead_id}
+    incidents: set[int] = set()
+    while frontier:
+        new_incidents = set(_pairs_of_leads(conn, frontier)["incident_id"]) - incidents
+        incidents |= new_incidents
+        if not new_incidents:
+            break
+        touching = conn.execute(
+            select(LeadItem.lead_id)
+            .join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
+            .join(NibinLead, NibinLead.id == LeadItem.lead_id)
+            .where(
+                EvidenceItem.incident_id.in_(new_incidents),
+                NibinLead.status != LeadStatus.EXCLUDED,
+            )
+            .distinct()
+        ).scalars()
+        frontier = set(touching) - leads
+        leads |= frontier
+    return _pairs_of_leads(conn, leads)
+
+
+# --- what the pickers offer ------------------------------------------------------------------
+
+
+def lead_choices(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.DataFrame:
+    """Leads open to ``viewer`` that link an incident matching the sidebar filter, newest first.
+
+    Columns: lead_number, issued_at, status, incidents (linked incidents the viewer may see).
+    """
+    in_scope = (
+        select(LeadItem.lead_id)
+        .join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
+        .where(EvidenceItem.incident_id.in_(scoped_incident_ids(viewer, filt)))
+    )
+    visible = (
+        select(EvidenceItem.incident_id)
+        .join(Incident, Incident.id == EvidenceItem.incident_id)
+        .where(visibility_condition(viewer))
+    )
+    stmt = (
+        select(
+            NibinLead.lead_number,
+            NibinLead.issued_at,
+            NibinLead.status,
+            func.count(EvidenceItem.incident_id.distinct()).label("incidents"),
+        )
+        .join(LeadItem, LeadItem.lead_id == NibinLead.id)
+        .join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
+        .where(
+            NibinLead.id.in_(in_scope),
+            lead_visibility(viewer),
+            EvidenceItem.incident_id.in_(visible),
+        )
+        .group_by(NibinLead.id, NibinLead.lead_number, NibinLead.issued_at, NibinLead.status)
+        .order_by(NibinLead.issued_at.desc(), NibinLead.lead_number)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    frame = pd.DataFrame(rows, columns=["lead_number", "issued_at", "status", "incidents"])
+    frame["status"] = frame["status"].astype(str)
+    return frame
+
+
+def series_choices(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.DataFrame:
+    """Series with at least one incident matching the sidebar filter, latest activity first.
+
+    Columns: series_id, incidents (of the series the viewer may see), last (latest of them).
+    Only series with a lead open to the viewer are offered (an agency's own series).
+    """
+    pairs = lead_incident_pairs(engine)
+    membership = series_from_pairs(pairs)
+    columns = ["series_id", "incidents", "last"]
+    if membership.empty:
+        return pd.DataFrame(columns=columns)
+    linked = select(EvidenceItem.incident_id).join(LeadItem, LeadItem.item_id == EvidenceItem.id)
+    with engine.connect() as conn:
+        matching = set(conn.execute(scoped_incident_ids(viewer, filt)).scalars())
+        visible = conn.execute(
+            select(Incident.id, Incident.occurred_at).where(
+                visibility_condition(viewer), Incident.id.in_(linked)
+            )
+        ).all()
+        open_leads = set(
+            conn.execute(select(NibinLead.lead_number).where(lead_visibility(viewer))).scalars()
+        )
+    offered = set(membership.loc[membership["incident_id"].isin(matching), "series_id"])
+    pairs = pairs.merge(membership[["incident_id", "series_id"]], on="incident_id")
+    offered &= set(pairs.loc[pairs["lead_number"].isin(open_leads), "series_id"])
+    seen = pd.DataFrame(visible, columns=["incident_id", "occurred_at"]).merge(
+        membership[membership["series_id"].isin(offered)], on="incident_id"
+    )
+    if seen.empty:
+        return pd.DataFrame(columns=columns)
+    return (
+        seen.groupby("series_id")
+        .agg(incidents=("incident_id", "nunique"), last=("occurred_at", "max"))
+        .reset_index()
+        .sort_values(["last", "series_id"], ascending=[False, True], ignore_index=True)[columns]
+    )

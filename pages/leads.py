@@ -1,0 +1,256 @@
+"""Leads: the triage queue, the table of leads and the table of series; every row opens its packet."""
+
+from urllib.parse import quote
+
+import pandas as pd
+import streamlit as st
+
+from cgic_data import leadwork
+from cgic_data.queries import leads
+from cgic_data.queries.leads import LeadFilter, SeriesFilter
+from cgic_data.schema import LeadStatus
+from cgic_ui.context import page_context
+from cgic_ui.exports import csv_download, excel_download
+from cgic_ui.packet_export import readable
+from cgic_ui.runtime import cached, store
+
+PACKET = "pages/packet.py"
+# Age choice -> (min, max) whole days since issue.
+AGES = {
+    "Any age": (None, None),
+    "Issued in the last 2 days": (None, 2),
+    "In the last 7 days": (None, 7),
+    "In the last 30 days": (None, 30),
+    "Older than 30 days": (31, None),
+}
+STATUS_NAMES = [s.value for s in LeadStatus]
+
+ctx = page_context()
+st.title("Leads")
+st.caption(
+    f"NIBIN leads issued {ctx.period_label} that link incidents in the sidebar filter, and the "
+    f"series they join. Until an examiner confirms it, every lead is an "
+    f"**{leads.UNCONFIRMED_LABEL}**."
+)
+
+status_col, age_col, size_col, work_col = st.columns([3, 2, 1, 3])
+statuses = status_col.multiselect(
+    "Status", STATUS_NAMES, key="lead_status", bind="query-params", placeholder="All statuses"
+)
+age = age_col.selectbox("Age", list(AGES), key="lead_age", bind="query-params")
+min_size = size_col.number_input(
+    "Min. series size", min_value=1, max_value=50, value=1, key="series_min", bind="query-params"
+)
+states = work_col.multiselect(
+    "Work state",
+    list(leadwork.WORK_STATES),
+    key="work_state",
+    bind="query-params",
+    placeholder="Any",
+    help="New: you never opened it. Growing: items joined it since you last opened it. "
+    "Unassigned: no investigator. Stale: open, no follow-up "
+    f"{leadwork.STALE_AFTER_DAYS} days after issue.",
+)
+min_age, max_age = AGES.get(age, (None, None))
+lead_filter = LeadFilter(
+    statuses=tuple(LeadStatus(s) for s in statuses),
+    min_age_days=min_age,
+    max_age_days=max_age,
+    min_series_size=int(min_size),
+)
+table = cached(leads.lead_table, ctx.viewer, ctx.filter, lead_filter, ctx.today)
+user_id = leadwork.user_id_for(store(), ctx.viewer.username)
+seen = leadwork.seen_by(store(), user_id) if user_id is not None else None
+queue = leadwork.annotate(table, seen, ctx.today, states=tuple(states))
+queue["packet"] = "packet?lead=" + queue["lead_number"].map(quote)
+
+counts = [
+    ("Leads", len(queue)),
+    ("Open for triage", int(queue["is_open"].sum())),
+    ("New to you", int(queue["is_new"].sum())),
+    ("Growing", int(queue["is_growing"].sum())),
+    ("Unassigned", int(queue["is_unassigned"].sum())),
+    ("Stale", int(queue["is_stale"].sum())),
+    ("Confirmed hits", int((queue["status"] == LeadStatus.CONFIRMED).sum())),
+]
+for column, (label, value) in zip(st.columns(len(counts)), counts, strict=True):
+    column.metric(label, f"{value:,}", border=True)
+if seen is None:
+    st.caption("New / growing need a user account: not tracked for this session.")
+
+LEAD_CONFIG = {
+    "packet": st.column_config.LinkColumn(
+        "Lead", display_text=r"lead=(.+)$", help="Open the lead packet"
+    ),
+    "score": st.column_config.ProgressColumn(
+        "Urgency", min_value=0, max_value=115, format="%.0f", help="Triage score (see below)"
+    ),
+    "work": st.column_config.TextColumn("Work state", width="medium"),
+    "label": st.column_config.TextColumn("Label", width="large"),
+    "status": "Status",
+    "issued_at": st.column_config.DatetimeColumn("Issued", format="YYYY-MM-DD HH:mm"),
+    "days_since_issued": st.column_config.NumberColumn("Days", help="Days since issued"),
+    "incidents": st.column_config.NumberColumn("Incidents"),
+    "agencies": "Agencies",
+    "towns": "Towns",
+    "calibers": "Calibers",
+    "victims": st.column_config.NumberColumn("Victims"),
+    "recovered_firearm": st.column_config.CheckboxColumn("Gun recovered"),
+    "codis_hits": st.column_config.NumberColumn("CODIS hits"),
+    "afis_hits": st.column_config.NumberColumn("AFIS hits"),
+    "series_id": "Series",
+    "series_size": st.column_config.NumberColumn("Series size"),
+    "assigned_to": "Assigned to",
+    "follow_up_status": "Follow-up",
+    "outcome": "Outcome",
+    "last_item_added_at": st.column_config.DatetimeColumn("Last added", format="YYYY-MM-DD"),
+}
+TRIAGE_COLUMNS = [
+    "packet", "score", "work", "label", "issued_at", "incidents", "series_size", "victims",
+    "recovered_firearm", "codis_hits", "afis_hits", "agencies", "towns", "assigned_to",
+    "follow_up_status",
+]  # fmt: skip
+ALL_COLUMNS = [
+    "packet", "status", "label", "issued_at", "days_since_issued", "incidents", "agencies",
+    "towns", "calibers", "assigned_to", "follow_up_status", "outcome",
+    "work", "series_id", "series_size", "victims", "recovered_firearm", "codis_hits", "afis_hits",
+]  # fmt: skip
+EXPORT_COLUMNS = [
+    "lead_number", "status", "label", "issued_at", "days_since_issued", "incidents", "agencies",
+    "towns", "calibers", "first_incident", "last_incident", "victims", "recovered_firearm",
+    "codis_hits", "afis_hits", "series_id", "series_size", "assigned_to", "assigned_at",
+    "follow_up_status", "outcome", "last_follow_up_at", "last_item_added_at", "work", "score",
+]  # fmt: skip
+
+
+def open_selected(frame: pd.DataFrame, event: object, param: str, column: str) -> None:
+    """A selected row opens its packet in this tab (the link column opens it in a new one)."""
+    rows = getattr(getattr(event, "selection", None), "rows", None) or []
+    if rows:
+        st.switch_page(PACKET, query_params={param: str(frame.iloc[rows[0]][column])})
+
+
+triage_tab, leads_tab, series_tab = st.tabs(["Triage", "All leads", "Series"])
+with triage_tab:
+    open_leads = queue[queue["is_open"]].reset_index(drop=True)
+    st.caption(
+        "Open leads (not excluded, follow-up not closed), most urgent first. Select a row to "
+        "open its packet."
+    )
+    if open_leads.empty:
+        st.info("No open leads for this filter.")
+    else:
+        picked = st.dataframe(
+            open_leads,
+            hide_index=True,
+            column_order=TRIAGE_COLUMNS,
+            column_config=LEAD_CONFIG,
+            on_select="rerun",
+            selection_mode="single-row",
+            key="triage_table",
+        )
+        open_selected(open_leads, picked, "lead", "lead_number")
+    with st.expander("How urgency is scored"):
+        st.markdown(leadwork.triage_scores.__doc__ or "")
+
+with leads_tab:
+    if queue.empty:
+        st.info("No leads for this filter.")
+    else:
+        newest_first = queue.sort_values("issued_at", ascending=False, ignore_index=True)
+        picked = st.dataframe(
+            newest_first,
+            hide_index=True,
+            column_order=ALL_COLUMNS,
+            column_config=LEAD_CONFIG,
+            on_select="rerun",
+            selection_mode="single-row",
+            key="leads_table",
+        )
+        open_selected(newest_first, picked, "lead", "lead_number")
+
+with series_tab:
+    series_size_col, recent_col = st.columns([1, 3])
+    series_min = series_size_col.number_input(
+        "Min. incidents", min_value=2, max_value=50, value=2, key="series_size", bind="query-params"
+    )
+    recent = recent_col.selectbox(
+        "Last incident",
+        ["Any time", "Within 30 days", "Within 90 days", "Within a year"],
+        key="series_recent",
+        bind="query-params",
+    )
+    recent_days = {"Within 30 days": 30, "Within 90 days": 90, "Within a year": 365}.get(recent)
+    series = cached(
+        leads.series_table,
+        ctx.viewer,
+        ctx.filter,
+        SeriesFilter(min_size=int(series_min), max_days_since_last=recent_days),
+        ctx.today,
+    )
+    series["packet"] = "packet?series=" + series["series_id"].map(quote)
+    st.caption(
+        "Incidents joined transitively by leads an examiner has not excluded, named after their "
+        "lowest lead number; counted over the incidents you may see. Select a row to open it."
+    )
+    if series.empty:
+        st.info("No series for this filter.")
+    else:
+        picked = st.dataframe(
+            series,
+            hide_index=True,
+            column_order=[
+                "packet",
+                "label",
+                "incidents",
+                "leads",
+                "first_incident",
+                "last_incident",
+                "span_days",
+                "agencies",
+                "towns",
+                "victims",
+                "confirmed_hits",
+                "recovered_firearm",
+                "codis_hits",
+                "afis_hits",
+                "lead_numbers",
+            ],
+            column_config={
+                "packet": st.column_config.LinkColumn("Series", display_text=r"series=(.+)$"),
+                "label": "Label",
+                "incidents": st.column_config.NumberColumn("Incidents"),
+                "leads": st.column_config.NumberColumn("Leads"),
+                "first_incident": st.column_config.DatetimeColumn("First", format="YYYY-MM-DD"),
+                "last_incident": st.column_config.DatetimeColumn("Last", format="YYYY-MM-DD"),
+                "span_days": st.column_config.NumberColumn("Span (days)"),
+                "agencies": "Agencies",
+                "towns": "Towns",
+                "victims": st.column_config.NumberColumn("Victims"),
+                "confirmed_hits": st.column_config.NumberColumn("Confirmed hits"),
+                "recovered_firearm": st.column_config.CheckboxColumn("Gun recovered"),
+                "codis_hits": st.column_config.NumberColumn("CODIS hits"),
+                "afis_hits": st.column_config.NumberColumn("AFIS hits"),
+                "lead_numbers": "Lead numbers",
+            },
+            on_select="rerun",
+            selection_mode="single-row",
+            key="series_table",
+        )
+        open_selected(series, picked, "series", "series_id")
+
+st.divider()
+lead_export = readable(queue[EXPORT_COLUMNS])
+series_export = readable(series.drop(columns="packet"))
+csv_col, series_csv_col, excel_col = st.columns(3)
+with csv_col:
+    csv_download(lead_export, "leads.csv", "leads table", "Leads CSV")
+with series_csv_col:
+    csv_download(series_export, "series.csv", "series table", "Series CSV")
+with excel_col:
+    excel_download(
+        {"Leads": lead_export, "Series": series_export},
+        "leads-and-series.xlsx",
+        "leads and series tables",
+        "Leads and series (Excel)",
+    )

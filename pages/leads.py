@@ -1,6 +1,6 @@
 """Leads: the triage queue, the table of leads and the table of series; every row opens its packet."""
 
-from urllib.parse import quote
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -11,6 +11,7 @@ from cgic_data.queries.leads import LeadFilter, SeriesFilter
 from cgic_data.schema import LeadStatus
 from cgic_ui.context import page_context
 from cgic_ui.exports import csv_download, excel_download
+from cgic_ui.lead_picker import view_params
 from cgic_ui.packet_export import readable
 from cgic_ui.runtime import cached, store
 
@@ -62,7 +63,7 @@ table = cached(leads.lead_table, ctx.viewer, ctx.filter, lead_filter, ctx.today)
 user_id = leadwork.user_id_for(store(), ctx.viewer.username)
 seen = leadwork.seen_by(store(), user_id) if user_id is not None else None
 queue = leadwork.annotate(table, seen, ctx.today, states=tuple(states))
-queue["packet"] = "packet?lead=" + queue["lead_number"].map(quote)
+queue["packet"] = "packet?" + queue["lead_number"].map(lambda n: urlencode(view_params("lead", n)))
 
 counts = [
     ("Leads", len(queue)),
@@ -127,7 +128,7 @@ def open_selected(frame: pd.DataFrame, event: object, param: str, column: str) -
     """A selected row opens its packet in this tab (the link column opens it in a new one)."""
     rows = getattr(getattr(event, "selection", None), "rows", None) or []
     if rows:
-        st.switch_page(PACKET, query_params={param: str(frame.iloc[rows[0]][column])})
+        st.switch_page(PACKET, query_params=view_params(param, str(frame.iloc[rows[0]][column])))
 
 
 triage_tab, leads_tab, series_tab = st.tabs(["Triage", "All leads", "Series"])
@@ -188,7 +189,9 @@ with series_tab:
         SeriesFilter(min_size=int(series_min), max_days_since_last=recent_days),
         ctx.today,
     )
-    series["packet"] = "packet?series=" + series["series_id"].map(quote)
+    series["packet"] = "packet?" + series["series_id"].map(
+        lambda n: urlencode(view_params("series", n))
+    )
     st.caption(
         "Incidents joined transitively by leads an examiner has not excluded, named after their "
         "lowest lead number; counted over the incidents you may see. Select a row to open it."

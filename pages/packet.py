@@ -93,10 +93,9 @@ with map_col:
         st.plotly_chart(packet_map_figure(incidents), width="stretch", key="packet_map")
 
 # --- links and exports -------------------------------------------------------------------------
-own = (
-    {"lead": selection.asked_for}
-    if selection.kind == "lead"
-    else {"series": selection.series_id or selection.asked_for}
+own = lead_picker.view_params(
+    selection.kind,
+    selection.asked_for if selection.kind == "lead" else selection.series_id or selection.asked_for,
 )
 links = st.columns(3)
 links[0].page_link(
@@ -108,7 +107,7 @@ if selection.kind == "lead" and selection.series_id:
         "pages/packet.py",
         label=f"Packet of the whole series {selection.series_id}",
         icon=":material/account_tree:",
-        query_params={"series": selection.series_id},
+        query_params=lead_picker.view_params("series", selection.series_id),
     )
 packet_downloads(packet, generated_by=ctx.viewer.username, demo=store_facts().get("demo") == "true")
 

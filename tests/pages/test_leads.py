@@ -33,7 +33,7 @@ def test_leads_page_lists_triage_leads_and_series(
     assert metrics(at)["Confirmed hits"] == "1"
     triage, all_leads, series = (df.value for df in at.dataframe)
     assert sorted(triage["lead_number"]) == ["L-1", "L-2", "L-9"]
-    assert triage["packet"].tolist()[0].startswith("packet?lead=")
+    assert triage["packet"].tolist()[0].startswith("packet?show=Lead&lead=L-")
     assert sorted(all_leads["lead_number"]) == ["L-1", "L-2", "L-3", "L-9"]
     assert set(all_leads.loc[all_leads["status"] == "open", "label"]) == {UNCONFIRMED_LABEL}
     assert sorted(series["series_id"]) == ["L-1", "L-9"]

@@ -1,16 +1,21 @@
 """CGIC Intelligence Dashboard: page config, sign-in, the shared filter, navigation."""
 
+from pathlib import Path
+
 import streamlit as st
 
-from cgic_ui.context import sidebar_filter
-from cgic_ui.navigation import pages_for
+from cgic_ui.context import resume_deep_link, sidebar_filter
+from cgic_ui.navigation import page_paths_for, pages_for
 from cgic_ui.runtime import store, store_facts
-from cgic_ui.session import current_viewer
+from cgic_ui.session import record_page_view
+from cgic_ui.signin import account_sidebar, require_viewer
 
-st.set_page_config(page_title="CGIC Intelligence", page_icon=":material/target:", layout="wide")
+FAVICON = Path(__file__).parent / "cgic_ui" / "favicon.png"  # served locally: no icon-font CDN
+st.set_page_config(page_title="CGIC Intelligence", page_icon=str(FAVICON), layout="wide")
 store()
-viewer = current_viewer()
+viewer = require_viewer()  # the sign-in page, and nothing else, until someone is signed in
 navigation = st.navigation(pages_for(viewer.role))
+resume_deep_link(page_paths_for(viewer.role))  # a deep link that arrived before st.navigation
 if store_facts().get("demo") == "true":
     st.warning(
         "**Synthetic demo data** — every incident, lead, person and case here is invented "
@@ -18,4 +23,6 @@ if store_facts().get("demo") == "true":
         icon=":material/science:",
     )
 sidebar_filter(viewer)
+account_sidebar(viewer)
+record_page_view(viewer, navigation)
 navigation.run()

@@ -11,13 +11,17 @@ from collections.abc import Callable, Sequence
 # ``func`` (taking the parsed args, returning an exit code).
 COMMAND_MODULES = [
     "cgic_data.demo.cli",
+    "cgic_data.access_cli",
+    "cgic_data.feeds.cli",
 ]
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cgic", description="CGIC dashboard store tools")
     sub = parser.add_subparsers(dest="command", required=True)
-    migrate = sub.add_parser("migrate", help="bring the store's schema up to date")
+    migrate = sub.add_parser(
+        "migrate", help="bring the store's schema up to date and load the reference towns"
+    )
     migrate.set_defaults(func=_migrate)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
@@ -25,10 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from cgic_data.store import make_engine, migrate
+    from cgic_data.store import make_engine, prepare
 
-    migrate(make_engine())
-    print("store is at the newest schema")
+    prepare(make_engine())
+    print("store is at the newest schema, with its reference towns")
     return 0
 
 

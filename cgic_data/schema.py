@@ -345,6 +345,16 @@ class ImportBatch(Base):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(20))
+    # Added by the feeds (revision 0002_feeds): see cgic_data/feeds/load.py for their meaning.
+    mapping: Mapped[str | None] = mapped_column(String(120), doc="mapping file name, if any")
+    source_rows: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0", doc="data lines read, before folding"
+    )
+    held: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0", doc="rejected only for unknown references"
+    )
+    message: Mapped[str | None] = mapped_column(Text, doc="why it failed; warnings")
+    rejects_file: Mapped[str | None] = mapped_column(String(500))
 
 
 class ImportReject(Base):
@@ -356,6 +366,9 @@ class ImportReject(Base):
     value: Mapped[str | None] = mapped_column(Text)
     message: Mapped[str] = mapped_column(Text)
     raw: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(
+        String(20), doc="file, row, value, duplicate, reference or group (0002_feeds)"
+    )
 
 
 class StoreInfo(Base):

@@ -55,6 +55,14 @@ def migrate(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "heads")
 
 
+def prepare(engine: Engine) -> None:
+    """Everything a store needs before use: the newest schema, then reference data (towns)."""
+    from cgic_data.towns import ensure_towns
+
+    migrate(engine)
+    ensure_towns(engine)
+
+
 def is_empty(engine: Engine) -> bool:
     """True when the store holds no incidents (a fresh store, ready to seed)."""
     from cgic_data.schema import Incident

@@ -7,8 +7,10 @@ opens the same view; app.py draws them once for all pages.
 from __future__ import annotations
 
 import contextlib
+import inspect
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 import streamlit as st
 
@@ -17,6 +19,8 @@ from cgic_data.scope import IncidentFilter, Viewer
 from cgic_ui.runtime import cached, reference_today
 
 CONTEXT_KEY = "cgic_page_context"
+RESUME_PARAM = "open"  # a deep link's page, kept while app.py signs the user in
+APP_ROOT = Path(__file__).resolve().parent.parent
 
 # Period choices (also their URL value: bound widgets put the shown label in the URL) and the days
 # back they cover, today included.
@@ -117,13 +121,31 @@ def page_context() -> PageContext:
 
     It is also the guard that keeps a page from running without app.py: until some session has
     called ``st.navigation`` after a server start, Streamlit routes a deep link such as
-    ``/packet`` straight to ``pages/packet.py`` (its legacy ``pages/`` folder mode), skipping
-    sign-in. Such a run finds no context here and is sent to the entrypoint instead.
+    ``/packet?lead=X`` straight to ``pages/packet.py`` (its legacy ``pages/`` folder mode),
+    skipping sign-in. Such a run finds no context here and is sent to the entrypoint, with the
+    page it asked for in ``RESUME_PARAM`` so app.py can open it after sign-in.
     """
     context = st.session_state.get(CONTEXT_KEY)
     if context is None:
+        caller = Path(inspect.stack()[1].filename).resolve()
+        params = {key: st.query_params.get_all(key) for key in st.query_params}
+        params[RESUME_PARAM] = [caller.relative_to(APP_ROOT).as_posix()]
         # No entrypoint to switch to (a page run on its own, as in a test): show nothing.
-        with contextlib.suppress(st.errors.StreamlitAPIException):
-            st.switch_page("app.py")
+        with contextlib.suppress(st.errors.StreamlitAPIException, ValueError):
+            st.switch_page("app.py", query_params=params)
         st.stop()
     return context
+
+
+def resume_deep_link(allowed_paths: set[str]) -> None:
+    """Open the page a deep link asked for before app.py had run (see ``page_context``).
+
+    Only a page the signed-in viewer may open (``allowed_paths``) is resumed.
+    """
+    target = st.query_params.get(RESUME_PARAM)
+    if target is None:
+        return
+    params = {key: st.query_params.get_all(key) for key in st.query_params if key != RESUME_PARAM}
+    del st.query_params[RESUME_PARAM]
+    if target in allowed_paths:
+        st.switch_page(target, query_params=params)

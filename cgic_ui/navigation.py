@@ -9,6 +9,7 @@ import streamlit as st
 from cgic_data.schema import Role
 
 ALL_ROLES = frozenset(Role)
+ADMIN_ONLY = frozenset({Role.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -22,14 +23,37 @@ class PageSpec:
 
 PAGES: list[PageSpec] = [
     PageSpec("pages/overview.py", "Command overview", ":material/dashboard:", "Overview"),
+    PageSpec("pages/map.py", "Incident map", ":material/map:", "Investigate"),
+    PageSpec("pages/leads.py", "Leads", ":material/format_list_numbered:", "Investigate"),
+    PageSpec("pages/packet.py", "Lead packet", ":material/folder_open:", "Investigate"),
+    PageSpec("pages/timeline.py", "Lead timeline", ":material/timeline:", "Investigate"),
+    PageSpec("pages/network.py", "Series network", ":material/hub:", "Investigate"),
+    PageSpec("pages/backlog.py", "Lab backlog", ":material/science:", "Laboratory"),
+    PageSpec("pages/trace.py", "Trace intelligence", ":material/travel_explore:", "Intelligence"),
+    PageSpec("pages/scorecard.py", "Timeliness scorecard", ":material/timer:", "Intelligence"),
+    PageSpec(
+        "pages/admin.py", "Accounts", ":material/manage_accounts:", "Administration", ADMIN_ONLY
+    ),
+    PageSpec("pages/audit.py", "Audit log", ":material/policy:", "Administration", ADMIN_ONLY),
+    PageSpec("pages/import.py", "Import", ":material/upload_file:", "Data", ADMIN_ONLY),
 ]
 
 
+def page_paths_for(role: Role) -> set[str]:
+    """Script paths of the pages ``role`` may open."""
+    return {spec.path for spec in PAGES if role in spec.roles}
+
+
+# Where each role lands after sign-in; the overview for everyone else.
+HOME = {Role.LAB_DIRECTOR: "pages/backlog.py"}
+
+
 def pages_for(role: Role) -> dict[str, list[st.Page]]:
-    """``st.navigation`` sections holding only the pages ``role`` may open (first is default)."""
+    """``st.navigation`` sections holding only the pages ``role`` may open, its home page first."""
+    allowed = [spec for spec in PAGES if role in spec.roles]
+    home = HOME.get(role, allowed[0].path)
     sections: dict[str, list[st.Page]] = {}
-    for spec in PAGES:
-        if role in spec.roles:
-            page = st.Page(spec.path, title=spec.title, icon=spec.icon, default=not sections)
-            sections.setdefault(spec.section, []).append(page)
+    for spec in allowed:
+        page = st.Page(spec.path, title=spec.title, icon=spec.icon, default=spec.path == home)
+        sections.setdefault(spec.section, []).append(page)
     return sections

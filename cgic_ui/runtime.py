@@ -11,7 +11,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from cgic_data import settings
-from cgic_data.store import is_empty, make_engine, migrate, store_info
+from cgic_data.store import is_empty, make_engine, prepare, store_info
 
 T = TypeVar("T")
 
@@ -25,12 +25,18 @@ def store() -> Engine:
 def _store_for(url: str) -> Engine:
     """One engine per store URL; migrates the schema and, where allowed, seeds demo data."""
     engine = make_engine(url)
-    migrate(engine)
+    prepare(engine)
     if settings.seed_demo_when_empty() and is_empty(engine):
         from cgic_data.demo import seed_demo
 
         with st.spinner("First start: generating synthetic demo data…"):
             seed_demo(engine)
+    if settings.seed_demo_when_empty():
+        # A demo store with no account yet gets the demo accounts; their passwords go to the
+        # owner-only demo-accounts.txt beside the store (the log says where, never a password).
+        from cgic_data.demo_accounts import ensure_demo_accounts
+
+        ensure_demo_accounts(engine)
     return engine
 
 

@@ -6,6 +6,7 @@ import streamlit as st
 
 from cgic_data import settings
 from cgic_data.queries import overview
+from cgic_ui.alerts import new_leads_panel
 from cgic_ui.context import page_context
 from cgic_ui.figures import weekly_trend_figure
 from cgic_ui.runtime import cached
@@ -41,6 +42,8 @@ for column, key in zip(st.columns(len(labels)), labels, strict=True):
         delta_color="inverse" if bad_when_up else "normal",
         border=True,
     )
+
+new_leads_panel(ctx.viewer)
 
 st.subheader("Weekly trend")
 # At least half a year of weeks, so a short period still shows its context.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from cgic_data.store import make_engine, migrate
 
@@ -61,13 +63,22 @@ class _Postgres:
         return make_engine(self.url(name))
 
     def drop(self, engine: Engine) -> None:
-        name = engine.url.database
         engine.dispose()
-        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self._drop(str(engine.url.database))
+
+    def _drop(self, name: str, attempts: int = 10) -> None:
+        """Drop ``name``; an autovacuum worker (which a plain role may not end) can hold it for a
+        moment after a large load, so retry briefly and leave it to ``close`` if it still does."""
+        for attempt in range(attempts):
+            try:
+                self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                return
+            except DBAPIError:
+                time.sleep(0.2 * (attempt + 1))
 
     def close(self) -> None:
         for name in reversed(self.created):
-            self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            self._drop(name)
         self.admin.dispose()
 
 

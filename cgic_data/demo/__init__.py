@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from cgic_data.demo.generator import generate
 from cgic_data.demo.loader import load, occupied_tables
+from cgic_data.towns import has_bundled_towns
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,10 @@ def seed_demo(
         raise ValueError(f"scale must be positive, not {scale}")
     with engine.connect() as conn:
         occupied = occupied_tables(conn)
+        towns_loaded = "towns" in occupied
+        if towns_loaded and not has_bundled_towns(conn):
+            raise ValueError("the store's towns are not Connecticut's bundled 169 towns")
+    occupied = [name for name in occupied if name != "towns"]  # reference data, shared
     if occupied:
         raise ValueError(
             f"the store is not empty ({', '.join(occupied)} already hold rows): demo data only "
@@ -65,7 +70,8 @@ def seed_demo(
         "demo_scale": str(scale),
         "demo_generated_for": today.isoformat(),
     }
-    counts = load(engine, world.tables(), info)
+    tables = [(t, rows) for t, rows in world.tables() if not (towns_loaded and t.name == "towns")]
+    counts = {"towns": 0} | load(engine, tables, info)
     return DemoSummary(**counts)
 
 

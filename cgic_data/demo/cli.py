@@ -93,11 +93,11 @@ def replace(engine: Engine) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cgic_data.demo import seed_demo
-    from cgic_data.store import is_empty, make_engine, migrate
+    from cgic_data.store import is_empty, make_engine, prepare
 
     engine = make_engine(args.database_url)
     try:
-        migrate(engine)
+        prepare(engine)
         if args.replace:
             replace(engine)
         elif not is_empty(engine):

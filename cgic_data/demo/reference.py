@@ -8,11 +8,10 @@ policed by the State Police, as Connecticut's resident-trooper towns are.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
-from importlib import resources
 
 from cgic_data.schema import AgencyKind
+from cgic_data.towns import bundled_towns
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,13 +115,8 @@ OTHER_AGENCIES: list[tuple[str, AgencyKind, str, str, str]] = [
 
 
 def load_towns() -> list[Town]:
-    """All 169 towns from the bundled CSV, ids 1..169 in alphabetical order."""
-    text = resources.files("cgic_data").joinpath("resources/ct_towns.csv").read_text("utf-8")
-    rows = sorted(csv.DictReader(text.splitlines()), key=lambda r: r["town"])
-    return [
-        Town(i, r["town"], float(r["lat"]), float(r["lon"]), int(r["pop2010"]))
-        for i, r in enumerate(rows, start=1)
-    ]
+    """All 169 towns (``cgic_data.towns``), ids 1..169 in alphabetical order."""
+    return [Town(**row) for row in bundled_towns()]  # type: ignore[arg-type]
 
 
 def build_agencies(towns: list[Town]) -> list[Agency]:

@@ -15,6 +15,7 @@ import networkx as nx
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from cgic_data.frames import read_frame
 from cgic_data.schema import EvidenceItem, LeadItem, LeadStatus, NibinLead
 
 MEMBERSHIP_COLUMNS = ["incident_id", "series_id", "lead_count"]
@@ -30,8 +31,7 @@ def lead_incident_pairs(engine: Engine) -> pd.DataFrame:
         .distinct()
     )
     with engine.connect() as conn:
-        rows = conn.execute(stmt).all()
-    return pd.DataFrame(rows, columns=["lead_id", "lead_number", "incident_id"])
+        return read_frame(conn, stmt, ["lead_id", "lead_number", "incident_id"])
 
 
 def series_from_pairs(pairs: pd.DataFrame) -> pd.DataFrame:

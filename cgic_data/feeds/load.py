@@ -1,0 +1,375 @@
+"""Importing a feed file: read, validate, upsert — one transaction, one recorded batch.
+
+Every import, whatever becomes of it, leaves an ``import_batches`` row (who, when, file hash,
+rows in / inserted / updated / unchanged / rejected / held) and one ``import_rejects`` row per
+problem, and is audited (action ``import``). Accounting always balances:
+``rows_in = inserted + updated + unchanged + rejected``, where a row is a record offered to the
+store (rows folded by a mapping count once; ``source_rows`` counts the file's data lines).
+
+Statuses: ``ok`` (everything loaded), ``partial`` (good rows loaded, bad rows rejected),
+``rejected`` (``strict`` and a bad row: nothing loaded), ``failed`` (unreadable file or an error
+while writing: nothing loaded — the transaction is rolled back and the store is as it was).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, insert, text
+
+from cgic_data import audit
+from cgic_data.feeds.formats import feed
+from cgic_data.feeds.mapping import Mapping
+from cgic_data.feeds.problems import FeedFileError, Problem, ProblemKind
+from cgic_data.feeds.read import Source, SourceRow, decode, format_of, parse
+from cgic_data.feeds.rejects import rejected_rows, rejects_path_for, rejects_text, write_rejects
+from cgic_data.feeds.upsert import plan, resolve, write
+from cgic_data.feeds.validate import Validated, validate_source
+from cgic_data.schema import ImportBatch, ImportReject
+from cgic_data.scope import Viewer
+
+log = logging.getLogger(__name__)
+
+OK, PARTIAL, REJECTED, FAILED, CHECKED = "ok", "partial", "rejected", "failed", "checked"
+_PG_IMPORT_LOCK = 7_242_003  # imports into one PostgreSQL store run one at a time
+
+
+@dataclass
+class ImportResult:
+    feed: str
+    file_name: str
+    status: str = OK
+    batch_id: int | None = None
+    source_rows: int = 0
+    rows_in: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    held: int = 0
+    agencies_created: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    message: str | None = None
+    rejects_path: Path | None = None
+    rejects: list[tuple[SourceRow, str]] = field(default_factory=list)
+    source: Source | None = None
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_in == self.inserted + self.updated + self.unchanged + self.rejected
+
+    def rejects_text(self) -> str:
+        """The rejects file's content (the same layout as the input, plus _line, _problems)."""
+        return rejects_text(self.source, self.rejects) if self.source and self.rejects else ""
+
+    def rejects_frame(self) -> pd.DataFrame:
+        """The rejects file as a table (for a download): _line, _problems, the file's columns."""
+        header = [h for h in (self.source.header if self.source else []) if h[:1] != "_"]
+        return pd.DataFrame(
+            [
+                {"_line": row.line, "_problems": text, **{h: row.values.get(h) for h in header}}
+                for row, text in self.rejects
+            ],
+            columns=["_line", "_problems", *header],
+        )
+
+    def held_rows(self) -> list[tuple[SourceRow, str]]:
+        """Rejected rows whose only fault is naming a row the store does not have yet."""
+        kinds: dict[int, set[ProblemKind]] = {}
+        for problem in self.problems:
+            kinds.setdefault(problem.line, set()).add(problem.kind)
+        return [(r, t) for r, t in self.rejects if kinds.get(r.line) == {ProblemKind.REFERENCE}]
+
+    def summary(self) -> str:
+        counts = (
+            f"{self.rows_in:,} rows in: {self.inserted:,} inserted, {self.updated:,} updated, "
+            f"{self.unchanged:,} unchanged, {self.rejected:,} rejected"
+        )
+        held = f" ({self.held:,} held for missing references)" if self.held else ""
+        batch = f"batch {self.batch_id}: " if self.batch_id else ""
+        return f"{batch}{self.feed} {self.file_name}: {self.status} — {counts}{held}"
+
+
+def import_file(
+    engine: Engine,
+    feed_name: str,
+    path: str | Path,
+    *,
+    mapping: Mapping | None = None,
+    strict: bool = False,
+    viewer: Viewer | None = None,
+    rejects_dir: str | Path | None = None,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Import ``path``; rejected rows go to ``<name>.rejects.csv`` beside it (or in
+    ``rejects_dir``; the current directory when the file's own is not writable)."""
+    path = Path(path)
+    data = path.read_bytes()
+    if rejects_dir is None:
+        rejects_dir = path.parent if os.access(path.parent, os.W_OK) else Path.cwd()
+    try:
+        fmt = format_of(path.name, mapping.format if mapping else None)
+        rejects_path: Path | None = rejects_path_for(Path(rejects_dir) / path.name, fmt)
+    except FeedFileError:
+        rejects_path = None  # the import reports why the file cannot be read
+    return import_bytes(
+        engine,
+        feed_name,
+        data,
+        path.name,
+        mapping=mapping,
+        strict=strict,
+        viewer=viewer,
+        rejects_path=None if dry_run else rejects_path,
+        dry_run=dry_run,
+    )
+
+
+def import_bytes(
+    engine: Engine,
+    feed_name: str,
+    data: bytes,
+    file_name: str,
+    *,
+    mapping: Mapping | None = None,
+    strict: bool = False,
+    viewer: Viewer | None = None,
+    rejects_path: Path | None = None,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Import one file's bytes; rejected rows also go to ``rejects_path`` if given.
+
+    ``dry_run`` validates and counts against the store and writes nothing.
+
+    Never raises for bad data or a failed write: the result (and the batch row) says what happened.
+    """
+    target = feed(feed_name)
+    if mapping is not None and mapping.feed != target.name:
+        raise ValueError(f"the mapping is for the {mapping.feed} feed, not {target.name}")
+    viewer = viewer or Viewer.system()
+    started = datetime.now()
+    digest = hashlib.sha256(data).hexdigest()
+    result = ImportResult(target.name, file_name)
+    try:
+        fmt = format_of(file_name, mapping.format if mapping else None)
+        text_ = decode(data, mapping.encoding if mapping else "utf-8")
+        source = parse(
+            text_,
+            file_name,
+            fmt,
+            delimiter=mapping.delimiter if mapping else ",",
+            require_final_newline=mapping.require_final_newline if mapping else True,
+        )
+        validated = validate_source(target, source, mapping)
+    except FeedFileError as exc:
+        result.status, result.message, result.problems = FAILED, str(exc), [exc.problem]
+        if not dry_run:
+            _record_failure(engine, result, viewer, started, digest, mapping)
+        return result
+    result.source, result.source_rows = source, source.row_count
+    result.warnings = list(validated.mapper.warnings)
+    result.rejects_path = None if dry_run else rejects_path
+    if dry_run:
+        with engine.connect() as conn:
+            _load(conn, validated, result, strict=strict, dry_run=True, mapping=mapping)
+            conn.rollback()
+        _audit(engine, viewer, result, digest, mapping, strict)  # outcome "checked"
+        _keep_only_rejects(result)
+        return result
+    try:
+        with engine.begin() as conn:
+            _load(conn, validated, result, strict=strict, dry_run=False, mapping=mapping)
+            if not result.rejects:
+                result.rejects_path = None
+            result.batch_id = _record_batch(conn, result, viewer, started, digest, mapping)
+            _record_rejects(conn, result.batch_id, result, source)
+            if result.rejects_path is not None:
+                write_rejects(result.rejects_path, source, result.rejects)
+    except Exception as exc:  # the transaction is rolled back: nothing of this file is stored
+        log.exception("import of %s failed", file_name)
+        result.status, result.message = FAILED, f"{type(exc).__name__}: {exc}"
+        result.inserted = result.updated = result.unchanged = 0
+        result.rejected, result.rejects_path = result.rows_in, None
+        _record_failure(engine, result, viewer, started, digest, mapping)
+        return result
+    _audit(engine, viewer, result, digest, mapping, strict)
+    _keep_only_rejects(result)
+    return result
+
+
+def _keep_only_rejects(result: ImportResult) -> None:
+    """Drop the loaded rows from the result (a page keeps it in its session); the rejects stay."""
+    if result.source is not None:
+        source = result.source
+        result.source = Source(source.file_name, source.format, source.header, [])
+
+
+def _load(
+    conn: Connection,
+    validated: Validated,
+    result: ImportResult,
+    *,
+    strict: bool,
+    dry_run: bool,
+    mapping: Mapping | None,
+) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_IMPORT_LOCK})
+    new_agencies = resolve(
+        conn, validated, create_agencies=bool(mapping and mapping.create_agencies)
+    )
+    changes = plan(conn, validated, new_agencies)
+    result.problems = sorted(validated.problems, key=lambda p: p.line)
+    result.rows_in = validated.rows_in
+    result.rejected = len(validated.rejected)
+    lines = [line for record_lines in validated.rejected for line in record_lines]
+    result.rejects = rejected_rows(validated.source, lines, result.problems)
+    result.held = _held(validated)
+    if strict and validated.problems:
+        result.status, result.rejected = REJECTED, result.rows_in
+        result.message = f"strict: {len(validated.rejected):,} bad rows, so nothing was loaded"
+        return
+    result.inserted, result.updated = changes.inserted, changes.updated
+    result.unchanged = changes.unchanged
+    result.agencies_created = sorted(new_agencies)
+    result.status = CHECKED if dry_run else (PARTIAL if result.rejected else OK)
+    if not dry_run:
+        write(conn, validated, changes)
+    notes = list(result.warnings)
+    if new_agencies:
+        codes = sorted(new_agencies)
+        more = f" and {len(codes) - 10} more" if len(codes) > 10 else ""
+        notes.append(f"created {len(codes)} agencies: {', '.join(codes[:10])}{more}")
+    result.message = "; ".join(notes) or None
+
+
+def _held(validated: Validated) -> int:
+    kinds: dict[int, set[ProblemKind]] = {}
+    for problem in validated.problems:
+        kinds.setdefault(problem.line, set()).add(problem.kind)
+    return sum(
+        1
+        for lines in validated.rejected
+        if set().union(*(kinds.get(line, set()) for line in lines)) == {ProblemKind.REFERENCE}
+    )
+
+
+def _batch_row(
+    result: ImportResult,
+    viewer: Viewer,
+    started: datetime,
+    digest: str,
+    mapping: Mapping | None,
+) -> dict[str, Any]:
+    return {
+        "feed": result.feed,
+        "file_name": result.file_name[:255],
+        "file_sha256": digest,
+        "imported_by": viewer.username,
+        "started_at": started,
+        "finished_at": datetime.now(),
+        "rows_in": result.rows_in,
+        "inserted": result.inserted,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "rejected": result.rejected,
+        "status": result.status,
+        "mapping": mapping.label[:120] if mapping else None,
+        "source_rows": result.source_rows,
+        "held": result.held,
+        "message": result.message,
+        "rejects_file": str(result.rejects_path)[:500] if result.rejects_path else None,
+    }
+
+
+def _record_batch(
+    conn: Connection,
+    result: ImportResult,
+    viewer: Viewer,
+    started: datetime,
+    digest: str,
+    mapping: Mapping | None,
+) -> int:
+    row = _batch_row(result, viewer, started, digest, mapping)
+    return conn.execute(insert(ImportBatch).returning(ImportBatch.id), row).scalar_one()
+
+
+def _record_rejects(
+    conn: Connection, batch_id: int, result: ImportResult, source: Source | None
+) -> None:
+    raw: dict[int, dict[str, Any]] = {}
+    if source is not None:
+        raw = {r.line: r.values for r in [*source.rows, *source.bad_rows]}
+    rows = [
+        {
+            "batch_id": batch_id,
+            "line": p.line,
+            "column": p.column[:80] if p.column else None,
+            "value": p.value,
+            "message": p.expected,
+            "raw": json.dumps(raw[p.line], default=str, ensure_ascii=False)
+            if p.line in raw
+            else None,
+            "kind": str(p.kind),
+        }
+        for p in result.problems
+    ]
+    for start in range(0, len(rows), 5000):
+        conn.execute(insert(ImportReject), rows[start : start + 5000])
+
+
+def _record_failure(
+    engine: Engine,
+    result: ImportResult,
+    viewer: Viewer,
+    started: datetime,
+    digest: str,
+    mapping: Mapping | None,
+) -> None:
+    """A failed import still leaves its batch row (and why) — in a transaction of its own."""
+    problems = [p for p in result.problems if p.kind is ProblemKind.FILE]
+    if not problems:
+        problems = [Problem(1, None, None, result.message or "failed", ProblemKind.FILE)]
+    result.problems = problems
+    with engine.begin() as conn:
+        result.batch_id = _record_batch(conn, result, viewer, started, digest, mapping)
+        _record_rejects(conn, result.batch_id, result, None)
+    _audit(engine, viewer, result, digest, mapping, strict=False)
+
+
+def _audit(
+    engine: Engine,
+    viewer: Viewer,
+    result: ImportResult,
+    digest: str,
+    mapping: Mapping | None,
+    strict: bool,
+) -> None:
+    audit.record(
+        engine,
+        viewer,
+        "import",
+        target=f"{result.feed}: {result.file_name}",
+        detail={
+            "batch_id": result.batch_id,
+            "sha256": digest,
+            "mapping": mapping.label if mapping else None,
+            "strict": strict,
+            "rows_in": result.rows_in,
+            "inserted": result.inserted,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "rejected": result.rejected,
+            "held": result.held,
+        },
+        outcome=result.status,
+    )

@@ -1,0 +1,311 @@
+"""Validation: one pydantic model per feed, built from its column declarations in ``formats``.
+
+``validate_source`` maps every source row (``mapping``), types it through the feed's model, folds
+groups and checks natural keys are unique in the file. Nothing here touches the store: a bad row
+becomes a ``Problem`` naming line, column, value and what was expected, and its source rows are
+kept for the rejects file. Rows that pass become ``Record``s for the loader.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    create_model,
+)
+
+from cgic_data import settings
+from cgic_data.feeds.formats import Column, ColumnType, Feed, feed
+from cgic_data.feeds.mapping import FoldRule, Mapper, Mapping, fold
+from cgic_data.feeds.problems import Problem, ProblemKind, shown
+from cgic_data.feeds.read import Source, SourceRow
+
+Items = tuple[tuple[str, datetime | None], ...]
+
+
+def _local_datetime(value: Any, info: ValidationInfo) -> datetime | None:
+    """ISO 8601 only (never a bare number as epoch seconds); with an offset it is converted to
+    the store's wall-clock zone, without one it already is local time."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        if text.replace(".", "").isdigit():
+            raise ValueError("a bare number is not a date")
+        value = datetime.fromisoformat(text)
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            zone: ZoneInfo = (info.context or {}).get("zone") or ZoneInfo(
+                settings.TIME_ZONE.value()
+            )
+            value = value.astimezone(zone).replace(tzinfo=None)
+        return value
+    if value is None:
+        return None
+    raise ValueError("not a date-time")
+
+
+def _iso_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str):
+        text = value.strip()
+        return date.fromisoformat(text) if text else None
+    return value
+
+
+def _enum_member(values: type[enum.StrEnum]) -> Any:
+    by_text = {m.value.casefold(): m for m in values}
+
+    def member(value: Any) -> Any:
+        if isinstance(value, str):
+            found = by_text.get(value.strip().casefold())
+            if found is None:
+                raise ValueError("not a known code")
+            return found
+        return value
+
+    return member
+
+
+def _items(value: Any, info: ValidationInfo) -> Items | None:
+    """``A;B@2025-06-03T09:00:00`` or a JSON array of numbers / {item_number, added_at}."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [part for part in value.split(";") if part.strip()]
+    if not isinstance(value, list | tuple):
+        raise ValueError("not a list of item numbers")
+    items: dict[str, datetime | None] = {}
+    for part in value:
+        added: Any = None
+        if isinstance(part, dict):
+            number, added = part.get("item_number"), part.get("added_at")
+        elif isinstance(part, tuple):
+            number, added = part
+        else:
+            number = str(part)
+            if "@" in number:
+                number, added = number.rsplit("@", 1)
+        number = str(number or "").strip()
+        if not number or len(number) > 40:
+            raise ValueError(f"bad item number {number!r}")
+        try:
+            items.setdefault(number, _local_datetime(added, info))
+        except ValueError:
+            raise ValueError(f"bad date {added!r} for item {number}") from None
+    return tuple(items.items()) or None
+
+
+def _annotation(column: Column) -> Any:
+    kind = column.type
+    if kind is ColumnType.TEXT:  # trimmed; a JSON number is read as its digits
+        text = StringConstraints(
+            strip_whitespace=True,
+            min_length=1 if column.required else None,
+            max_length=column.max_length,
+            pattern=column.pattern,
+        )
+        return Annotated[str, text]
+    if kind is ColumnType.INT:
+        return Annotated[int, Field(ge=column.minimum, le=column.maximum)]
+    if kind is ColumnType.FLOAT:
+        return Annotated[float, Field(ge=column.minimum, le=column.maximum, allow_inf_nan=False)]
+    if kind is ColumnType.BOOL:
+        return bool
+    if kind is ColumnType.DATETIME:
+        return Annotated[datetime, BeforeValidator(_local_datetime)]
+    if kind is ColumnType.DATE:
+        return Annotated[date, BeforeValidator(_iso_date)]
+    if kind is ColumnType.ENUM:
+        assert column.enum is not None
+        return Annotated[column.enum, BeforeValidator(_enum_member(column.enum))]
+    return Annotated[Items, BeforeValidator(_items)]
+
+
+def row_model(target: Feed) -> type[BaseModel]:
+    """The pydantic model of one row of ``target``: required columns need a value."""
+    return _row_model(target.name)
+
+
+@cache
+def _row_model(name: str) -> type[BaseModel]:
+    target = feed(name)
+    fields: dict[str, Any] = {}
+    for column in target.columns:
+        annotation = _annotation(column)
+        fields[column.name] = (annotation, ...) if column.required else (annotation | None, None)
+    config = ConfigDict(extra="ignore", protected_namespaces=(), coerce_numbers_to_str=True)
+    return create_model(f"{target.name}_row", __config__=config, **fields)
+
+
+@dataclass
+class Record:
+    """A row (or folded group of rows) ready to load: our columns -> typed values."""
+
+    lines: tuple[int, ...]
+    values: dict[str, Any]
+    store: dict[str, Any] = field(default_factory=dict)  # table columns, filled by the loader
+
+
+@dataclass
+class Validated:
+    feed: Feed
+    source: Source
+    mapper: Mapper
+    records: list[Record] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    rejected: list[tuple[int, ...]] = field(default_factory=list)  # lines of each rejected record
+
+    @property
+    def rows_in(self) -> int:
+        """Records offered: loaded or rejected (a folded group counts once)."""
+        return len(self.records) + len(self.rejected)
+
+    def reject(self, record: Record, problems: list[Problem]) -> None:
+        self.problems.extend(problems)
+        self.rejected.append(record.lines)
+
+
+class Checker:
+    """Types mapped values through the feed's model; reports with their column names."""
+
+    def __init__(self, target: Feed, mapper: Mapper) -> None:
+        self.feed, self.mapper, self.model = target, mapper, row_model(target)
+        self.context = {"zone": ZoneInfo(settings.TIME_ZONE.value())}
+        self.defaults = {c.name: c.default for c in target.columns if c.default is not None}
+
+    def check(self, values: dict[str, Any], line: int, skip: set[str]) -> tuple[Any, list[Problem]]:
+        try:
+            row = self.model.model_validate(values, context=self.context)
+        except ValidationError as exc:
+            return None, self._problems(exc, values, line, skip)
+        fields = row.__dict__
+        typed = {n: (None if fields[n] == "" else fields[n]) for n in values}  # blank: no value
+        for name, default in self.defaults.items():
+            if typed.get(name, default) is None:
+                typed[name] = default
+        return typed, []
+
+    def _problems(
+        self, exc: ValidationError, values: dict[str, Any], line: int, skip: set[str]
+    ) -> list[Problem]:
+        problems = []
+        for error in exc.errors(include_url=False):
+            name = str(error["loc"][0])
+            if name in skip:
+                continue  # already reported by the mapping, in their column's name
+            column = self.feed.column(name)
+            value = values.get(name)
+            blank = value is None or (isinstance(value, str) and not value.strip())
+            if blank and column.required:
+                expected = f"a value: {name} is required"
+            else:
+                expected = column.expected
+                reason = (error.get("ctx") or {}).get("error")
+                if column.type is ColumnType.ITEM_LIST and reason:
+                    expected = f"{expected} ({reason})"
+            label = self.mapper.label(name) if name in self.mapper.rules else name
+            problems.append(Problem(line, label, shown(value), expected, ProblemKind.VALUE))
+        return problems
+
+
+def validate_source(target: Feed, source: Source, mapping: Mapping | None) -> Validated:
+    """Map, type, fold and de-duplicate ``source``'s rows (raises FeedFileError on the header)."""
+    empty = source.format == "jsonl" and not source.row_count
+    mapper = Mapper(target, source.header, mapping, check=not empty)
+    result = Validated(target, source, mapper)
+    for problem, row in zip(source.problems, source.bad_rows, strict=True):
+        result.reject(Record((row.line,), {}), [problem])
+    checker = Checker(target, mapper)
+    if mapping is not None and mapping.fold is not None:
+        _fold_rows(result, checker, source.rows, mapping.fold)
+    else:
+        for row in source.rows:
+            _, typed, problems = _check_row(checker, row)
+            if problems:
+                result.reject(Record((row.line,), {}), problems)
+            else:
+                result.records.append(Record((row.line,), typed))
+    _reject_duplicates(result)
+    return result
+
+
+def _check_row(checker: Checker, row: SourceRow) -> tuple[dict[str, Any], Any, list[Problem]]:
+    """(mapped values, typed values or None, problems) of one source row."""
+    mapper = checker.mapper
+    values, problems = mapper.map(row)
+    skip: set[str] = set()
+    if problems:  # mapping problems are reported once, in their column's name
+        named = {p.column for p in problems}
+        skip = {o for o in mapper.rules if named.intersection(mapper.sources(o))}
+    typed, more = checker.check(values, row.line, skip)
+    return values, typed, problems + more
+
+
+def _fold_rows(result: Validated, checker: Checker, rows: list[SourceRow], rule: FoldRule) -> None:
+    """Rows with one fold key become one record — or one reject, if any of them is bad."""
+    groups: dict[Any, list[tuple[SourceRow, Any, list[Problem]]]] = {}
+    for row in rows:
+        values, typed, problems = _check_row(checker, row)
+        key = checker.mapper.fold_key(values) or ("line", row.line)
+        groups.setdefault(key, []).append((row, typed, problems))
+    for members in groups.values():
+        lines = tuple(row.line for row, _, _ in members)
+        bad = [row.line for row, _, problems in members if problems]
+        if not bad:
+            result.records.append(Record(lines, fold(rule, [t for _, t, _ in members])))
+            continue
+        problems = [p for _, _, ps in members for p in ps]
+        problems += [
+            Problem(
+                row.line,
+                None,
+                None,
+                f"rows of one record fold together: line(s) {', '.join(map(str, bad))} "
+                "of this record are invalid, so none of its rows was loaded",
+                ProblemKind.GROUP,
+            )
+            for row, _, ps in members
+            if not ps
+        ]
+        result.reject(Record(lines, {}), problems)
+
+
+def _reject_duplicates(result: Validated) -> None:
+    """The same natural key twice in one file: the first row stands, later ones are rejected."""
+    first: dict[tuple[Any, ...], int] = {}
+    kept: list[Record] = []
+    key_columns = result.feed.key
+    for record in result.records:
+        key = tuple(record.values.get(c) for c in key_columns)
+        if key in first:
+            result.reject(
+                record,
+                [
+                    Problem(
+                        record.lines[0],
+                        "+".join(key_columns),
+                        " / ".join(str(k) for k in key),
+                        f"a key not already used on line {first[key]} (the file holds each "
+                        "record once; rows of one record need a mapping `fold:`)",
+                        ProblemKind.DUPLICATE,
+                    )
+                ],
+            )
+        else:
+            first[key] = record.lines[0]
+            kept.append(record)
+    result.records = kept

@@ -1,0 +1,309 @@
+"""The timeliness scorecard: ATF's critical elements as numbers, per agency and month.
+
+The unit is the **shooting incident**: an incident of kind shooting or shots fired (both leave
+cartridge cases for NIBIN), counted for the agency that recorded it, in the month it occurred. For
+each one the scorecard takes its cartridge cases' earliest recovery, earliest lab receipt (the
+item's, else its request's), earliest NIBIN entry and the earliest time one of them produced a
+NIBIN lead (``triggered_leads``: the new casing that matched, not the older one it matched, whose
+wait for a later shooting is nobody's delay). Measures (``MEASURES`` holds the page's labels):
+
+* ``entered_share`` — comprehensive collection and entry: shooting incidents with at least one
+  cartridge case entered into NIBIN ÷ all shooting incidents.
+* ``recovery_to_receipt_hours``, ``receipt_to_entry_hours``, ``entry_to_lead_hours`` — the chain,
+  as medians over the incidents where both ends are known. A negative interval (clock or data-entry
+  error) is left out of its median.
+* ``entry_within_goal_share`` — of incidents entered, those whose first entry came within
+  ``settings.NIBIN_GOAL_HOURS`` (48 h) of recovery (the same test as the overview's timeliness).
+* ``lead_within_goal_share`` — of incidents whose evidence produced a lead (``with_lead``), those
+  whose lead came within the goal hours of the incident: the lead in investigators' hands in 48 h.
+* ``followed_up_share`` — the feedback loop: leads (not excluded) issued in the month that touch the
+  agency's shooting incidents, with follow-up recorded — a case event of kind follow-up on the lead,
+  or the lead's follow-up status set — ÷ those leads.
+
+An agency user is scored on its own incidents only: the shared incidents of other agencies would
+give those agencies partial, misleading figures. Lab-wide viewers see every agency. The 'all
+agencies' rows count each incident once and each lead once, however many agencies it touches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+import pandas as pd
+from sqlalchemy import ColumnElement, Engine, Select, and_, exists, func, or_, select, true
+from sqlalchemy.orm import aliased
+
+from cgic_data import settings
+from cgic_data.metrics.traces import SHOOTING_KINDS, frame_of
+from cgic_data.schema import (
+    Agency,
+    CaseEvent,
+    CaseEventKind,
+    EvidenceItem,
+    Incident,
+    ItemKind,
+    LabRequest,
+    LeadItem,
+    LeadStatus,
+    NibinLead,
+)
+from cgic_data.scope import IncidentFilter, Viewer, date_conditions, incident_conditions
+from cgic_data.sqlfuncs import hours_between, month_start
+
+WINDOW_MONTHS = 12
+ALL_AGENCIES = "All agencies"
+
+
+@dataclass(frozen=True)
+class Measure:
+    column: str
+    label: str
+    unit: Literal["share", "hours"]
+    help: str
+
+
+MEASURES = [
+    Measure(
+        "entered_share",
+        "In NIBIN",
+        "share",
+        "Shooting incidents with a cartridge case entered into NIBIN",
+    ),
+    Measure(
+        "recovery_to_receipt_hours",
+        "Recovery → lab (h)",
+        "hours",
+        "Median hours from recovery to the lab's receipt",
+    ),
+    Measure(
+        "receipt_to_entry_hours",
+        "Lab → NIBIN (h)",
+        "hours",
+        "Median hours from the lab's receipt to NIBIN entry",
+    ),
+    Measure(
+        "entry_to_lead_hours",
+        "NIBIN → lead (h)",
+        "hours",
+        "Median hours from NIBIN entry to a lead",
+    ),
+    Measure(
+        "entry_within_goal_share",
+        "Entered ≤ goal",
+        "share",
+        "Incidents entered within the goal hours of recovery",
+    ),
+    Measure(
+        "lead_within_goal_share",
+        "Lead ≤ goal",
+        "share",
+        "Incidents whose evidence produced a lead, the lead within the goal hours of the incident",
+    ),
+    Measure(
+        "followed_up_share",
+        "Followed up",
+        "share",
+        "Leads with follow-up recorded",
+    ),
+]
+COUNT_COLUMNS = ["incidents", "entered", "with_lead", "leads", "followed_up"]
+COLUMNS = COUNT_COLUMNS + [m.column for m in MEASURES]
+
+
+def goal_hours() -> int:
+    return settings.int_setting(settings.NIBIN_GOAL_HOURS)
+
+
+def scorecard_window(
+    filt: IncidentFilter, today: date, months: int = WINDOW_MONTHS
+) -> IncidentFilter:
+    """The filter's period widened to whole months, at least ``months`` of them, ending with the
+    period's end (or ``today``): a scorecard needs months to compare. 'All dates' stays open."""
+    if filt.start is None and filt.end is None:
+        return filt
+    end = filt.end or today
+    index = end.year * 12 + end.month - 1 - (months - 1)
+    start = date(index // 12, index % 12 + 1, 1)
+    if filt.start is not None:
+        start = min(start, filt.start.replace(day=1))
+    return filt.with_period(start, end)
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """by_agency_month: agency, month + ``COLUMNS``; by_agency: agency + COLUMNS over the whole
+    window; by_month: month + COLUMNS over all agencies in scope (agency = ``ALL_AGENCIES``)."""
+
+    by_agency_month: pd.DataFrame
+    by_agency: pd.DataFrame
+    by_month: pd.DataFrame
+
+
+def _scope(viewer: Viewer, filt: IncidentFilter) -> ColumnElement[bool]:
+    own_only = true() if viewer.sees_all_agencies else Incident.agency_id == viewer.agency_id
+    return and_(incident_conditions(viewer, filt), own_only)
+
+
+def triggered_leads() -> Select[tuple[int, datetime]]:
+    """(item_id, lead_at): when an item's entry first produced a lead (one not excluded).
+
+    An item triggers a lead when, as it joins the lead, no other item already in it was entered
+    into NIBIN after it: the new shooting's casing, not the old one it matched. The old one's
+    'wait' for a match is no delay of anyone's, so it is not timed.
+    """
+    other_link, other_item = aliased(LeadItem), aliased(EvidenceItem)
+    newer_evidence = exists().where(
+        other_link.lead_id == LeadItem.lead_id,
+        other_item.id == other_link.item_id,
+        other_item.id != LeadItem.item_id,
+        other_link.added_at <= LeadItem.added_at,
+        other_item.nibin_entered_at > EvidenceItem.nibin_entered_at,
+    )
+    return (
+        select(LeadItem.item_id, func.min(LeadItem.added_at).label("lead_at"))
+        .join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
+        .join(NibinLead, NibinLead.id == LeadItem.lead_id)
+        .where(~newer_evidence, NibinLead.status != LeadStatus.EXCLUDED)
+        .group_by(LeadItem.item_id)
+    )
+
+
+def incident_times(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.DataFrame:
+    """One row per shooting incident in scope: agency, month, entered (bool) and the hours of
+    each step (NaN when unknown or negative)."""
+    first_lead = triggered_leads().subquery()
+    shootings = select(Incident.id).where(_scope(viewer, filt), Incident.kind.in_(SHOOTING_KINDS))
+    casing = (
+        select(
+            EvidenceItem.incident_id,
+            EvidenceItem.recovered_at,
+            func.coalesce(EvidenceItem.received_at, LabRequest.received_at).label("received_at"),
+            EvidenceItem.nibin_entered_at,
+            first_lead.c.lead_at,
+        )
+        .outerjoin(LabRequest, LabRequest.id == EvidenceItem.lab_request_id)
+        .outerjoin(first_lead, first_lead.c.item_id == EvidenceItem.id)
+        .where(
+            EvidenceItem.kind == ItemKind.CARTRIDGE_CASE, EvidenceItem.incident_id.in_(shootings)
+        )
+        .subquery()
+    )
+    per_incident = (
+        select(
+            Incident.agency_id,
+            month_start(Incident.occurred_at).label("month"),
+            Incident.occurred_at,
+            func.min(casing.c.recovered_at).label("recovered_at"),
+            func.min(casing.c.received_at).label("received_at"),
+            func.min(casing.c.nibin_entered_at).label("entered_at"),
+            func.min(casing.c.lead_at).label("lead_at"),
+        )
+        .outerjoin(casing, casing.c.incident_id == Incident.id)
+        .where(Incident.id.in_(shootings))
+        .group_by(Incident.id, Incident.agency_id, Incident.occurred_at)
+        .subquery()
+    )
+    p = per_incident.c
+    stmt = select(
+        Agency.name.label("agency"),
+        p.month,
+        p.entered_at.is_not(None).label("entered"),
+        p.lead_at.is_not(None).label("with_lead"),
+        hours_between(p.recovered_at, p.received_at).label("recovery_to_receipt_hours"),
+        hours_between(p.received_at, p.entered_at).label("receipt_to_entry_hours"),
+        hours_between(p.entered_at, p.lead_at).label("entry_to_lead_hours"),
+        hours_between(p.recovered_at, p.entered_at).label("recovery_to_entry_hours"),
+        hours_between(p.occurred_at, p.lead_at).label("incident_to_lead_hours"),
+    ).join(Agency, Agency.id == p.agency_id)
+    frame = frame_of(engine, stmt)
+    frame["month"] = pd.to_datetime(frame["month"])
+    frame = frame.astype({"entered": bool, "with_lead": bool})
+    for column in [c for c in frame.columns if c.endswith("_hours")]:
+        hours = frame[column].astype(float)
+        frame[column] = hours.where(hours >= 0)
+    return frame
+
+
+def lead_follow_up(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.DataFrame:
+    """One row per (agency, lead) for leads not excluded, issued in the period, touching the
+    agency's shooting incidents in scope: agency, month (of issue), lead_id, followed_up."""
+    followed = or_(
+        func.coalesce(func.trim(NibinLead.follow_up_status), "") != "",
+        exists().where(
+            CaseEvent.lead_id == NibinLead.id, CaseEvent.kind == CaseEventKind.FOLLOW_UP
+        ),
+    )
+    stmt = (
+        select(
+            Agency.name.label("agency"),
+            month_start(NibinLead.issued_at).label("month"),
+            NibinLead.id.label("lead_id"),
+            followed.label("followed_up"),
+        )
+        .join(LeadItem, LeadItem.lead_id == NibinLead.id)
+        .join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
+        .join(Incident, Incident.id == EvidenceItem.incident_id)
+        .join(Agency, Agency.id == Incident.agency_id)
+        .where(
+            _scope(viewer, filt.with_period(None, None)),
+            Incident.kind.in_(SHOOTING_KINDS),
+            NibinLead.status != LeadStatus.EXCLUDED,
+            *date_conditions(NibinLead.issued_at, filt.start, filt.end),
+        )
+        .distinct()
+    )
+    frame = frame_of(engine, stmt)
+    frame["month"] = pd.to_datetime(frame["month"])
+    return frame.astype({"followed_up": bool})
+
+
+def _summarise(times: pd.DataFrame, leads: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    goal = goal_hours()
+    # 1.0 / 0.0 within the goal, NaN when unknown: the mean of the known ones is the share
+    times = times.assign(
+        entry_within=(times["recovery_to_entry_hours"] <= goal).astype(float),
+        lead_within=(times["incident_to_lead_hours"] <= goal).astype(float),
+    )
+    times.loc[times["recovery_to_entry_hours"].isna(), "entry_within"] = float("nan")
+    times.loc[times["incident_to_lead_hours"].isna(), "lead_within"] = float("nan")
+    incidents = times.groupby(keys).agg(
+        incidents=("entered", "size"),
+        entered=("entered", "sum"),
+        with_lead=("with_lead", "sum"),
+        recovery_to_receipt_hours=("recovery_to_receipt_hours", "median"),
+        receipt_to_entry_hours=("receipt_to_entry_hours", "median"),
+        entry_to_lead_hours=("entry_to_lead_hours", "median"),
+        entry_within_goal_share=("entry_within", "mean"),
+        lead_within_goal_share=("lead_within", "mean"),
+    )
+    follow = (
+        leads.drop_duplicates([*keys, "lead_id"])
+        .groupby(keys)
+        .agg(leads=("lead_id", "size"), followed_up=("followed_up", "sum"))
+    )
+    out = incidents.join(follow, how="outer").reset_index()
+    for column in COUNT_COLUMNS:
+        out[column] = out[column].fillna(0).astype(int)
+    out["entered_share"] = out["entered"] / out["incidents"].where(out["incidents"] > 0)
+    out["followed_up_share"] = out["followed_up"] / out["leads"].where(out["leads"] > 0)
+    return out[[*keys, *COLUMNS]]
+
+
+def scorecard(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> Scorecard:
+    """The scorecard for ``filt`` (pass it through ``scorecard_window`` for whole months)."""
+    times = incident_times(engine, viewer, filt)
+    leads = lead_follow_up(engine, viewer, filt)
+    by_agency_month = _summarise(times, leads, ["agency", "month"])
+    by_agency = _summarise(times, leads, ["agency"])
+    order = by_agency.sort_values(["incidents", "agency"], ascending=[False, True])["agency"]
+    by_agency = by_agency.set_index("agency").loc[order].reset_index()
+    by_month = _summarise(
+        times.assign(agency=ALL_AGENCIES), leads.assign(agency=ALL_AGENCIES), ["agency", "month"]
+    )
+    return Scorecard(
+        by_agency_month=by_agency_month.sort_values(["agency", "month"], ignore_index=True),
+        by_agency=by_agency,
+        by_month=by_month.sort_values("month", ignore_index=True),
+    )

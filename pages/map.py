@@ -1,0 +1,281 @@
+"""Incident map: shootings filtered by NIBIN lead, series, type and caliber, with the lines that join
+a series, and the evidence, leads and forensic results of a clicked incident."""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from cgic_data import audit, settings
+from cgic_data.queries import incident_choices, incident_detail, incidents
+from cgic_data.queries.leads import CONFIRMED_LABEL, UNCONFIRMED_LABEL
+from cgic_data.schema import IncidentKind
+from cgic_ui import maps
+from cgic_ui.context import page_context
+from cgic_ui.exports import csv_download
+from cgic_ui.offline import ensure_assets, page_assets
+from cgic_ui.runtime import cached, store
+
+
+def show_series(series_id: str) -> None:
+    """Add a series to the (URL-bound) series filter: the map then draws all of it."""
+    st.session_state["series"] = [*st.session_state.get("series", []), series_id]
+
+
+ctx = page_context()
+st.title("Incident map")
+problem = ensure_assets()
+if problem:
+    st.error(problem, icon=":material/map:")
+    st.stop()
+
+# --- the map's own filter (in the URL, so a link opens the same map) -----------------------------
+leads = cached(incident_choices.lead_choices, ctx.viewer, ctx.filter)
+lead_labels = {
+    row.lead_number: f"{row.lead_number} · {row.status} · {row.incidents} incidents"
+    for row in leads.itertuples()
+}
+series = cached(incident_choices.series_choices, ctx.viewer, ctx.filter)
+series_labels = {
+    row.series_id: f"{row.series_id} · {row.incidents} incidents · {row.leads} leads"
+    for row in series.itertuples()
+}
+lead_col, series_col, kind_col, caliber_col, link_col = st.columns([3, 3, 2, 2, 2])
+chosen_leads = lead_col.multiselect(
+    "NIBIN lead numbers",
+    options=list(dict.fromkeys([*st.session_state.get("lead", []), *lead_labels])),
+    format_func=lambda n: lead_labels.get(n, n),
+    key="lead",
+    bind="query-params",
+    accept_new_options=True,
+    placeholder="Type or pick lead numbers",
+    help="Shows the incidents these leads link. Any lead number may be typed; the list holds "
+    "the most recent leads in the sidebar filter.",
+)
+chosen_series = series_col.multiselect(
+    "Series",
+    options=list(dict.fromkeys([*st.session_state.get("series", []), *series_labels])),
+    format_func=lambda n: series_labels.get(n, n),
+    key="series",
+    bind="query-params",
+    accept_new_options=True,
+    placeholder="Type or pick a series",
+    help="Incidents joined by NIBIN leads, transitively, named after the lowest lead number in "
+    "them. The list holds the series of recent leads; any lead number of a series selects it.",
+)
+chosen_kinds = kind_col.multiselect(
+    "Incident type",
+    options=[kind.value for kind in IncidentKind],
+    format_func=str.capitalize,
+    key="kind",
+    bind="query-params",
+    placeholder="All types",
+)
+chosen_calibers = caliber_col.multiselect(
+    "Caliber",
+    options=cached(incident_choices.caliber_choices),
+    key="caliber",
+    bind="query-params",
+    placeholder="All calibers",
+)
+linkage = link_col.selectbox(
+    "NIBIN link",
+    options=[choice.value for choice in incidents.Linkage],
+    key="linked",
+    bind="query-params",
+)
+mf = incidents.MapFilter(
+    lead_numbers=tuple(sorted({n.strip() for n in chosen_leads if n.strip()})),
+    series_ids=tuple(sorted({n.strip() for n in chosen_series if n.strip()})),
+    kinds=tuple(IncidentKind(k) for k in sorted(chosen_kinds)),
+    calibers=tuple(sorted(chosen_calibers)),
+    linkage=incidents.Linkage(linkage),
+)
+data = cached(incidents.incident_map_data, ctx.viewer, ctx.filter, mf, incidents.MAX_POINTS)
+
+# --- what the map shows, in words -----------------------------------------------------------------
+summary = f"**{data.total:,}** incidents match ({ctx.period_label})"
+if mf.has_selection:
+    summary += " · leads and series selected: incidents of any of them"
+st.markdown(summary)
+if data.unknown_leads:
+    st.warning(
+        "No lead visible to you has the number "
+        + ", ".join(f"`{n}`" for n in data.unknown_leads)
+        + ". Check the number, or ask the CGIC.",
+        icon=":material/search_off:",
+    )
+if mf.has_selection and (ctx.filter.start or ctx.filter.end):
+    undated = ctx.filter.with_period(None, None)
+    outside = cached(incidents.matching_count, ctx.viewer, undated, mf) - data.total
+    if outside:
+        st.caption(
+            f"{outside:,} more incidents of the selected leads and series fall outside the "
+            "sidebar period: set the period to *All dates* to see the whole history."
+        )
+if data.aggregated:
+    st.info(
+        f"More than {incidents.MAX_POINTS:,} incidents match, so the map shows counts per ~2 km "
+        "cell instead of single incidents. Narrow the filter (a lead, a series, a shorter period, "
+        "an agency) to see and click individual incidents.",
+        icon=":material/grid_view:",
+    )
+if data.unmapped:
+    st.caption(
+        f"{data.unmapped:,} matching incidents have no coordinates: in the CSV export, not on "
+        "the map."
+    )
+st.html(maps.legend_html(aggregated=data.aggregated))
+
+# --- the map, and what is selected beside it ------------------------------------------------------
+tile_url = settings.TILE_URL.value()
+folium_map = maps.incident_map(
+    data,
+    page_assets(),
+    focus=mf.has_selection,
+    tile_url=tile_url,
+    tile_attribution=settings.TILE_ATTRIBUTION.value(),
+)
+map_col, side_col = st.columns([3, 2])
+with map_col:
+    returned = st_folium(
+        folium_map,
+        key="incident_map",
+        height=620,
+        use_container_width=True,
+        returned_objects=["last_object_clicked_tooltip"],  # a click reruns; pan and zoom do not
+    )
+    st.caption(
+        "Layers (top right of the map): incidents, heat map, series lines, town boundaries. "
+        "Click an incident for its evidence, leads and forensic results."
+    )
+
+clicked = maps.clicked_incident_id(returned)
+if clicked is not None and clicked != st.session_state.get("map_last_click"):
+    st.session_state["map_last_click"] = clicked
+    st.session_state["map_incident"] = clicked
+
+points = data.points
+with side_col:
+    if mf.has_selection and points is not None and not points.empty:
+        st.subheader(f"Selected: {len(points):,} incidents")
+        listed = points.sort_values(["occurred_at", "incident_id"]).reset_index(drop=True)
+        picked = st.dataframe(
+            listed[["occurred_at", "town", "kind", "incident_number"]],
+            hide_index=True,
+            height=min(38 + 35 * len(listed), 320),
+            on_select="rerun",
+            selection_mode="single-row",
+            key="map_list",
+            column_config={
+                "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD"),
+                "town": "Town",
+                "kind": "Type",
+                "incident_number": "Incident",
+            },
+        )
+        rows = [row for row in picked.selection.rows if row < len(listed)]
+        if rows:
+            chosen = int(listed["incident_id"].iloc[rows[0]])
+            if chosen != st.session_state.get("map_last_row"):
+                st.session_state["map_last_row"] = chosen
+                st.session_state["map_incident"] = chosen
+    incident_id = st.session_state.get("map_incident")
+    detail = (
+        cached(incident_detail.incident_detail, ctx.viewer, incident_id)
+        if incident_id is not None
+        else None
+    )
+    if detail is None:
+        st.info(
+            "Narrow the filter to see single incidents, then click one for its evidence, leads "
+            "and forensic results."
+            if data.aggregated
+            else "Click an incident on the map"
+            + (" or a row above" if mf.has_selection else "")
+            + " to see its evidence, leads and forensic results.",
+            icon=":material/touch_app:",
+        )
+    else:
+        if st.session_state.get("map_audited") != incident_id:
+            st.session_state["map_audited"] = incident_id
+            audit.record(
+                store(),
+                ctx.viewer,
+                "view",
+                target=f"incident {detail.incident['agency']} {detail.incident['incident_number']}",
+                detail={"page": "incident map", "incident_id": incident_id},
+            )
+        facts = detail.incident
+        st.markdown(f"##### {facts['agency']} · {facts['incident_number']}")
+        st.markdown(
+            f"**{facts['kind'].capitalize()}** · {facts['occurred_at']:%Y-%m-%d %H:%M}"
+            f" · {facts['town'] or 'town unknown'} · {facts['address'] or ''}  \n"
+            f"Victims shot: {facts['injured']} injured, {facts['killed']} killed"
+            + (f"  \nSeries **{detail.series_id}**" if detail.series_id else "")
+        )
+        if detail.series_id and detail.series_id not in mf.series_ids:
+            st.button(
+                f"Show all of series {detail.series_id}",
+                icon=":material/timeline:",
+                on_click=show_series,
+                args=(detail.series_id,),
+            )
+        st.markdown("**NIBIN leads**")
+        if detail.leads.empty:
+            st.caption("No NIBIN lead links this incident.")
+        for lead in detail.leads.itertuples():
+            tone = {
+                CONFIRMED_LABEL: ":green",
+                UNCONFIRMED_LABEL: ":orange",
+            }.get(lead.label, ":gray")
+            st.markdown(
+                f"`{lead.lead_number}` {tone}[{lead.label}]  \n"
+                f"Issued {lead.issued_at:%Y-%m-%d}"
+                + (f" · links {lead.linked_incidents}" if lead.linked_incidents else "")
+            )
+        st.markdown("**Evidence**")
+        st.dataframe(
+            detail.evidence,
+            hide_index=True,
+            column_config={
+                "item_number": "Item",
+                "kind": "Kind",
+                "caliber": "Caliber",
+                "recovered_at": st.column_config.DatetimeColumn("Recovered", format="YYYY-MM-DD"),
+                "received_at": st.column_config.DatetimeColumn("At lab", format="YYYY-MM-DD"),
+                "nibin_entered_at": st.column_config.DatetimeColumn("NIBIN", format="YYYY-MM-DD"),
+                "firearm": "Firearm",
+            },
+        )
+        st.markdown("**Forensic results** (this incident and the incidents its leads link)")
+        if detail.results.empty:
+            st.caption("No CODIS, AFIS or other results reported yet.")
+        else:
+            st.dataframe(
+                detail.results.drop(columns=["this_incident"]),
+                hide_index=True,
+                column_config={
+                    "result_number": "Result",
+                    "kind": "Kind",
+                    "reported_at": st.column_config.DatetimeColumn("Reported", format="YYYY-MM-DD"),
+                    "item_number": "Item",
+                    "incident": "Incident",
+                    "subject_ref": "Subject (pseudonym)",
+                    "summary": "Summary",
+                },
+            )
+
+# --- export ---------------------------------------------------------------------------------------
+if points is not None and not points.empty:
+    csv_download(
+        points.drop(columns=["incident_id"]),
+        "incident-map.csv",
+        "incidents shown on the incident map",
+        label=f"Download the {len(points):,} incidents (CSV)",
+    )
+elif data.cells is not None:
+    csv_download(
+        data.cells,
+        "incident-map-cells.csv",
+        "incident counts per map cell",
+        label=f"Download counts for {len(data.cells):,} cells (CSV)",
+    )

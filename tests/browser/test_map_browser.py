@@ -1,0 +1,236 @@
+"""The incident map in a real browser, offline: headless Chromium against ``streamlit run app.py``.
+
+AppTest cannot draw the map (a custom component in an iframe), so this starts the real server on a
+free 127.0.0.1 port against a small demo store, opens the map in Debian's Chromium through
+Playwright, and checks what an analyst would see: a typed lead's incidents drawn as markers with
+their series line over the town boundaries, a click showing the incident's leads, and the
+statewide clusters. Any request leaving 127.0.0.1 fails the test (the app must work in a closed
+network). Screenshots go to ``CGIC_TEST_SCREENSHOTS`` if set, else to pytest's temporary folder.
+
+Needs ``/usr/bin/chromium`` (``apt-get install chromium``; Playwright's own browser download is not
+used). Without it the tests skip, unless ``CGIC_TEST_REQUIRE_BROWSER=1`` (CI), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from cgic_data.queries import incident_choices, incidents
+from cgic_data.scope import IncidentFilter, Viewer
+from cgic_data.store import make_engine, migrate
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]  # fmt: skip
+LOCAL = re.compile(r"^(https?://127\.0\.0\.1[:/]|data:|blob:|about:)")
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+WAIT_MS = 90_000
+
+
+def require_browser() -> None:
+    """Skip without Chromium, except where the browser is required (CI): fail there."""
+    missing = None
+    if not CHROMIUM.exists():
+        missing = f"{CHROMIUM} is missing (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            missing = "Playwright's Python package is not installed (pip install -e '.[test]')"
+    if missing is None:
+        return
+    if os.environ.get("CGIC_TEST_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"CGIC_TEST_REQUIRE_BROWSER=1 but {missing}")
+    pytest.skip(f"browser test: {missing}; CI sets CGIC_TEST_REQUIRE_BROWSER=1 and fails instead")
+
+
+@dataclass
+class App:
+    base: str
+    lead: str
+    lead_incidents: int
+    statewide: int
+    screenshots: Path
+    outside: list[str] = field(default_factory=list)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def demo_store(path: Path) -> tuple[str, str, int, int]:
+    """A small demo store; the lead of its largest series, that lead's and all incidents."""
+    from cgic_data.demo import seed_demo
+
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    migrate(engine)
+    seed_demo(engine, seed=7, scale=0.3)
+    viewer, everything = Viewer.system(), IncidentFilter()
+    lead = incident_choices.series_choices(engine, viewer, everything)["series_id"].iloc[0]
+    by_lead = incidents.MapFilter(lead_numbers=(lead,))
+    lead_incidents = incidents.matching_count(engine, viewer, everything, by_lead)
+    statewide = incidents.matching_count(engine, viewer, everything, incidents.MapFilter())
+    engine.dispose()
+    return url, lead, lead_incidents, statewide
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    require_browser()
+    folder = tmp_path_factory.mktemp("map-browser")
+    url, lead, lead_incidents, statewide = demo_store(folder / "demo.sqlite")
+    port = free_port()
+    env = dict(
+        os.environ, CGIC_DATABASE_URL=url, CGIC_DEMO_ON_EMPTY="never", CGIC_AUTH="off"
+    )  # sign-in has its own tests; this one is about the map
+    log = (folder / "server.log").open("w")
+    server = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+            "--server.address", "127.0.0.1", "--server.headless", "true",
+            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        ],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"streamlit did not start; see {log.name}")
+                time.sleep(0.3)
+        shots = Path(os.environ.get("CGIC_TEST_SCREENSHOTS") or folder / "screenshots")
+        shots.mkdir(parents=True, exist_ok=True)
+        yield App(base, lead, lead_incidents, statewide, shots)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture
+def page(app: App) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        tab = browser.new_page(viewport={"width": 1440, "height": 1400})
+        app.outside.clear()
+        tab.on("request", lambda r: None if LOCAL.match(r.url) else app.outside.append(r.url))
+        # Open the app as a user does, then follow a link to the map.
+        tab.goto(app.base + "/", timeout=WAIT_MS)
+        settled(tab)
+        yield tab
+        browser.close()
+
+
+def stayed_local(app: App) -> None:
+    """Nothing the page loaded came from outside 127.0.0.1 (CDNs, fonts, tiles, telemetry)."""
+    assert app.outside == [], f"requests left 127.0.0.1: {sorted(set(app.outside))}"
+
+
+def settled(tab: object) -> None:
+    """Wait until Streamlit has finished running the script."""
+    tab.wait_for_selector(  # type: ignore[attr-defined]
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=WAIT_MS
+    )
+
+
+def drawn_incidents(frame: object, expected: int) -> int:
+    """Single markers plus the counts on cluster icons, once the map has stopped moving.
+
+    The map fits itself to the incidents after its frame is sized, and markercluster animates
+    that zoom: counted mid-animation, markers of both zoom levels are in the page.
+    """
+    markers = frame.locator(".leaflet-marker-pane path.leaflet-interactive")  # type: ignore[attr-defined]
+    clusters = frame.locator(".leaflet-marker-pane .marker-cluster")  # type: ignore[attr-defined]
+    counted, stable_since, deadline = -1, time.monotonic(), time.monotonic() + 30
+    while time.monotonic() < deadline:
+        now = markers.count() + sum(int(t.replace(",", "")) for t in clusters.all_inner_texts())
+        if now != counted:
+            counted, stable_since = now, time.monotonic()
+        elif counted == expected and time.monotonic() - stable_since > 1.0:
+            break
+        time.sleep(0.2)
+    return counted
+
+
+def map_frame(tab: object) -> object:
+    frame = tab.frame_locator(MAP_FRAME)  # type: ignore[attr-defined]
+    frame.locator(".leaflet-container").wait_for(timeout=WAIT_MS)
+    return frame
+
+
+def test_a_typed_lead_draws_its_incidents_and_series_line_offline(app: App, page: object) -> None:
+    page.goto(f"{app.base}/map?period=All+dates&lead={quote(app.lead)}", timeout=WAIT_MS)  # type: ignore[attr-defined]
+    settled(page)
+    frame = map_frame(page)
+    markers = frame.locator(".leaflet-marker-pane path.leaflet-interactive")
+    markers.first.wait_for(timeout=WAIT_MS)
+    assert drawn_incidents(frame, app.lead_incidents) == app.lead_incidents
+    assert frame.locator(".leaflet-towns-pane path").count() == 169  # every town boundary
+    assert frame.locator(".leaflet-overlay-pane path").count() >= 1  # the series line
+    assert page.get_by_text(f"Selected: {app.lead_incidents} incidents").is_visible()  # type: ignore[attr-defined]
+    page.screenshot(path=app.screenshots / "map-lead.png", full_page=True)  # type: ignore[attr-defined]
+
+    markers.first.hover()
+    tooltip = frame.locator(".leaflet-tooltip").first.inner_text()
+    assert app.lead in tooltip
+    markers.first.click()
+    label = page.get_by_text(  # type: ignore[attr-defined]
+        re.compile("investigative lead — not a forensic identification|confirmed hit — examiner")
+    )
+    label.first.wait_for(timeout=WAIT_MS)
+    assert page.get_by_text("NIBIN leads").is_visible()  # type: ignore[attr-defined]
+    page.screenshot(path=app.screenshots / "map-lead-clicked.png", full_page=True)  # type: ignore[attr-defined]
+    stayed_local(app)
+
+
+def test_the_statewide_map_draws_clusters_then_a_typed_lead_offline(app: App, page: object) -> None:
+    page.goto(f"{app.base}/map?period=All+dates", timeout=WAIT_MS)  # type: ignore[attr-defined]
+    settled(page)
+    frame = map_frame(page)
+    frame.locator(".leaflet-marker-pane .marker-cluster").first.wait_for(timeout=WAIT_MS)
+    assert drawn_incidents(frame, app.statewide) == app.statewide
+    box = page.locator(MAP_FRAME).bounding_box()  # type: ignore[attr-defined]
+    assert box is not None and box["height"] > 500  # not the blank, collapsed map
+    page.screenshot(path=app.screenshots / "map-statewide.png", full_page=True)  # type: ignore[attr-defined]
+
+    # The analyst types a lead number: the map redraws for it and the URL now holds it.
+    lead_box = (
+        page.locator('[data-testid="stMultiSelect"]')  # type: ignore[attr-defined]
+        .filter(has_text="NIBIN lead numbers")
+        .locator("input")
+    )
+    lead_box.fill(app.lead)
+    lead_box.press("Enter")
+    page.get_by_text(f"Selected: {app.lead_incidents} incidents").wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    settled(page)  # until the rerun ends, the old map's frame is still in the page beside the new
+    assert f"lead={quote(app.lead)}" in page.url  # type: ignore[attr-defined]
+    assert drawn_incidents(map_frame(page), app.lead_incidents) == app.lead_incidents
+    stayed_local(app)

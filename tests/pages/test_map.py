@@ -1,0 +1,142 @@
+"""The Incident map page in the real Streamlit runtime, on the hand-built world of
+``tests/queries/test_incidents.py`` (six incidents, series L-1 = i1-i3 and L-4 = i4, i6).
+
+The map is a custom component AppTest cannot draw: these tests read what the page gave it (the
+rows in its script) and stand in for ``st_folium`` to simulate a click. The browser test draws it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+import streamlit_folium
+from sqlalchemy import Engine, select
+from streamlit.testing.v1 import AppTest
+
+from cgic_data.queries import incidents
+from cgic_data.queries.leads import CONFIRMED_LABEL, UNCONFIRMED_LABEL
+from cgic_data.schema import AuditEntry, Role
+from cgic_data.scope import Viewer
+from tests.apptest import app_on, open_page
+from tests.incident_world import World, build_world
+
+PAGE = "pages/map.py"
+
+
+@pytest.fixture
+def world(engine: Engine) -> World:
+    return build_world(engine)
+
+
+def map_args(at: AppTest) -> dict[str, Any]:
+    (component,) = at.get("component_instance")
+    return json.loads(component.proto.json_args)
+
+
+def drawn_rows(at: AppTest) -> list[list[Any]]:
+    """The rows the map script draws: incidents (13 values) or grid cells (7)."""
+    found = re.search(r"var rows = (\[.*?\]);\n", map_args(at)["script"], re.DOTALL)
+    return json.loads(found.group(1)) if found else []
+
+
+def drawn_ids(at: AppTest) -> set[int]:
+    """Incident ids in the rows the map script draws (row[2] is the id)."""
+    return {row[2] for row in drawn_rows(at) if len(row) == 13}
+
+
+def markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_a_lead_in_the_url_shows_exactly_that_leads_incidents(
+    engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with app_on(engine, monkeypatch):
+        at = open_page(PAGE, {"period": "All dates", "lead": "L-1"})
+    assert at.title[0].value == "Incident map"
+    assert at.multiselect(key="lead").value == ["L-1"]
+    assert drawn_ids(at) == world.ids(1, 2)
+    assert "**2** incidents match" in markdown(at)
+    listed = at.dataframe[0].value
+    assert listed["incident_number"].tolist() == ["A-1", "B-2"]  # in date order
+    args = map_args(at)
+    assert args["returned_objects"] == ["last_object_clicked_tooltip"]  # no rerun on pan/zoom
+    links = [*args["js_links"], *args["css_links"]]
+    assert links and all(link.startswith("/app/static/vendor/") for link in links)
+    assert "Series lines" in args["script"]
+    assert [b.label for b in at.get("download_button")] == ["Download the 2 incidents (CSV)"]
+
+
+def test_series_and_type_filters_from_the_url(
+    engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with app_on(engine, monkeypatch):
+        at = open_page(PAGE, {"period": "All dates", "series": "L-2", "kind": "Shooting"})
+    assert drawn_ids(at) == world.ids(1, 3)  # the shootings of series L-1 (named by any lead)
+    with app_on(engine, monkeypatch):
+        at = open_page(PAGE, {"period": "All dates", "linked": "Confirmed hits only"})
+    assert drawn_ids(at) == world.ids(2, 3)
+    assert not at.dataframe  # nothing selected: no list beside the map
+
+
+def test_an_unknown_lead_says_so(
+    engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with app_on(engine, monkeypatch):
+        at = open_page(PAGE, {"period": "All dates", "lead": "L-404"})
+    assert "**0** incidents match" in markdown(at)
+    assert any("`L-404`" in w.value for w in at.warning)
+    assert drawn_ids(at) == set()
+
+
+def test_clicking_an_incident_shows_its_evidence_leads_and_results(
+    engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[dict[str, Any]] = []
+
+    def clicked_on_b2(fig: Any, **kwargs: Any) -> dict[str, Any]:
+        seen.append(kwargs)
+        return {"last_object_clicked_tooltip": f"Shots fired …B-2[[incident:{world.i[2]}]]"}
+
+    monkeypatch.setattr(streamlit_folium, "st_folium", clicked_on_b2)
+    with app_on(engine, monkeypatch):
+        at = open_page(PAGE, {"period": "All dates", "lead": "L-1"})
+    assert seen[-1]["returned_objects"] == ["last_object_clicked_tooltip"]
+    text = markdown(at)
+    assert "##### Bravo PD · B-2" in text
+    assert f"`L-1` :orange[{UNCONFIRMED_LABEL}]" in text
+    assert f"`L-2` :green[{CONFIRMED_LABEL}]" in text
+    evidence, results = at.dataframe[1].value, at.dataframe[2].value
+    assert len(evidence) == 2
+    assert results["subject_ref"].tolist() == ["SUBJ-3"]  # from i3, linked by L-2
+    with engine.connect() as conn:
+        views = conn.execute(select(AuditEntry.target).where(AuditEntry.action == "view")).scalars()
+        assert "incident Bravo PD B-2" in list(views)
+    # The incident's series has more than the lead shows: one click puts all of it on the map.
+    at.button[0].click().run()
+    assert at.multiselect(key="series").value == ["L-1"]
+    assert "**3** incidents match" in markdown(at)
+
+
+def test_an_agency_never_sees_what_its_leads_do_not_share(
+    engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alpha = Viewer("alpha-analyst", Role.ANALYST, agency_id=world.alpha)
+    with app_on(engine, monkeypatch):
+        at = open_page(PAGE, {"period": "All dates", "lead": "L-2"}, viewer=alpha)
+    assert drawn_ids(at) == world.ids(2)  # i3 is Charlie's and touches no lead of Alpha's
+
+
+def test_above_the_point_cap_the_map_shows_cells_and_says_so(
+    engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(incidents, "MAX_POINTS", 3)
+    with app_on(engine, monkeypatch):
+        at = open_page(PAGE, {"period": "All dates"})
+    assert any("More than 3 incidents match" in info.value for info in at.info)
+    assert "counts per ~2 km cell" in map_args(at)["script"]
+    assert [len(row) for row in drawn_rows(at)] == [7, 7, 7]  # cells only, no incident rows
+    assert [b.label for b in at.get("download_button")] == ["Download counts for 3 cells (CSV)"]

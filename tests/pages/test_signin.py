@@ -1,0 +1,188 @@
+"""Sign-in before any page, in the real app: wrong password, lockout, idle timeout, roles."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, select
+from streamlit.testing.v1 import AppTest
+
+from cgic_data import accounts
+from cgic_data.schema import AuditEntry, Role
+from cgic_data.scope import Viewer
+from cgic_ui.navigation import PAGES
+from cgic_ui.session import SESSION_KEY
+from tests.apptest import APP, TIMEOUT, app_on, open_page
+from tests.factory import Builder
+
+PASSWORD = "correct horse battery staple"
+ADMIN = Viewer.system("tests")
+
+
+@pytest.fixture
+def store(engine: Engine) -> Engine:
+    b = Builder(engine)
+    hartford = b.agency("CT0006400", name="Hartford Police Department")
+    b.incident(hartford, datetime(2024, 3, 3, 22), injured=1)
+    accounts.add_user(engine, ADMIN, "ann", Role.ANALYST, agency_id=hartford, password=PASSWORD)
+    return engine
+
+
+def sign_in(at: AppTest, username: str, password: str) -> AppTest:
+    at.text_input[0].input(username)
+    at.text_input[1].input(password)
+    return at.button[0].click().run()
+
+
+def next_click(at: AppTest) -> AppTest:
+    """The same browser session's next page run.
+
+    A fresh AppTest carrying the session state over: in AppTest (Streamlit 1.67) a plain
+    ``at.run()`` after a run that called ``st.navigation`` re-renders the page without
+    re-running app.py, so the gate would not be exercised.
+    """
+    fresh = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    fresh.session_state[SESSION_KEY] = at.session_state[SESSION_KEY]
+    return fresh.run()
+
+
+def titles(at: AppTest) -> list[str]:
+    return [t.value for t in at.title]
+
+
+def last_audit(engine: Engine) -> AuditEntry:
+    with engine.connect() as conn:
+        return conn.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).one()
+
+
+def test_no_page_renders_before_sign_in(store: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    with app_on(store, monkeypatch):
+        at = open_page("", {"period": "All dates"}, viewer=None)
+    assert titles(at) == ["CGIC Intelligence"]
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    assert not at.metric and not at.dataframe
+    assert not at.sidebar.multiselect  # not even the shared filter
+    for spec in PAGES:  # signed out, no page file is registered: every URL is the sign-in form
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(spec.path)
+
+
+def test_wrong_password_is_refused_with_a_plain_message(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with app_on(store, monkeypatch):
+        at = sign_in(open_page("", viewer=None), "ann", "not the password")
+    assert [e.value for e in at.error] == ["Wrong username or password."]
+    assert titles(at) == ["CGIC Intelligence"]
+    assert (last_audit(store).action, last_audit(store).outcome) == ("sign-in", "failed")
+
+
+def test_sign_in_opens_the_overview(store: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    with app_on(store, monkeypatch):
+        at = open_page("", {"period": "All dates"}, viewer=None)
+        at = sign_in(at, "ann", PASSWORD)
+    assert not at.exception
+    assert "Command overview" in titles(at)
+    assert {m.label: m.value for m in at.metric}["Shootings"] == "1"
+    assert any("Signed in as **ann**" in c.value for c in at.sidebar.caption)
+    with store.connect() as conn:
+        actions = conn.execute(select(AuditEntry.action).order_by(AuditEntry.id)).scalars().all()
+    assert actions[-2:] == ["sign-in", "page-view"]
+
+
+def test_the_fifth_failure_locks_and_says_so(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with app_on(store, monkeypatch):
+        at = open_page("", viewer=None)
+        for _ in range(5):
+            at = sign_in(at, "ann", "guess")
+        assert "locked" in at.error[0].value and "after 5 failed sign-ins" in at.error[0].value
+        at = sign_in(at, "ann", PASSWORD)  # the right password, too late
+        assert "locked" in at.error[0].value
+        accounts.unlock_user(store, ADMIN, "ann")
+        at = sign_in(at, "ann", PASSWORD)
+    assert "Command overview" in titles(at)
+
+
+def test_idle_session_ends_after_thirty_minutes(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ann = Viewer("ann", Role.ANALYST, 1)
+    with app_on(store, monkeypatch):
+        at = open_page("pages/overview.py", viewer=ann)
+        assert "Command overview" in titles(at)
+        at.session_state[SESSION_KEY].last_activity = datetime.now() - timedelta(minutes=29)
+        at = next_click(at)
+        assert "Command overview" in titles(at)  # 29 idle minutes: still signed in
+        at.session_state[SESSION_KEY].last_activity = datetime.now() - timedelta(minutes=31)
+        at = next_click(at)
+    assert titles(at) == ["CGIC Intelligence"]
+    assert "after 30 minutes without activity" in at.info[0].value
+    assert (last_audit(store).action, last_audit(store).username) == ("session-timeout", "ann")
+
+
+def test_sign_out_everywhere_ends_this_session_at_the_next_click(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ann = Viewer("ann", Role.ANALYST, 1)
+    with app_on(store, monkeypatch):
+        at = open_page("pages/overview.py", viewer=ann)
+        accounts.sign_out_everywhere(store, ADMIN, "ann")
+        at = next_click(at)
+    assert titles(at) == ["CGIC Intelligence"]
+    assert "signed out everywhere" in at.info[0].value
+
+
+def test_pages_follow_the_role(store: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    with app_on(store, monkeypatch):
+        analyst = open_page("", viewer=Viewer("ann", Role.ANALYST, 1))
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            analyst.switch_page("pages/admin.py")  # not in an analyst's navigation at all
+        admin = open_page("pages/admin.py", viewer=Viewer("root", Role.ADMIN))
+    assert "Accounts" in titles(admin)
+    assert set(admin.dataframe[0].value["username"]) == {"ann", "root"}
+
+
+def test_sign_in_off_for_development_warns(store: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    with app_on(store, monkeypatch):
+        monkeypatch.setenv("CGIC_AUTH", "off")
+        at = open_page("", viewer=None)
+    assert "Command overview" in titles(at)
+    assert any("Sign-in is off" in w.value for w in at.warning)
+
+
+OIDC = {
+    "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
+    "cookie_secret": "not-a-real-secret-but-long-enough-for-a-test",
+    "client_id": "cgic",
+    "client_secret": "not-real",
+    "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+}
+
+
+def open_with_provider(email: str | None, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The app with an identity provider configured, whose signed-in user (if any) is ``email``."""
+    monkeypatch.setattr("cgic_ui.session.oidc_email", lambda: email)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.secrets["auth"] = OIDC
+    return at.run()
+
+
+def test_identity_provider_button_and_email_mapping(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    accounts.add_user(store, ADMIN, "carol", Role.COMMANDER, agency_id=1, email="Carol@HPD.gov")
+    with app_on(store, monkeypatch):
+        signed_out = open_with_provider(None, monkeypatch)
+        assert signed_out.button[0].label == "Sign in with your agency account"
+        stranger = open_with_provider("mallory@hpd.gov", monkeypatch)
+        assert "has no active account" in stranger.info[0].value
+        carol = open_with_provider("carol@hpd.gov", monkeypatch)
+    assert "Command overview" in titles(carol)
+    with store.connect() as conn:
+        sign_ins = conn.execute(
+            select(AuditEntry.username, AuditEntry.outcome).where(AuditEntry.action == "sign-in")
+        ).all()
+    assert sign_ins == [("(unknown)", "denied"), ("carol", "ok")]

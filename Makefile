@@ -20,7 +20,7 @@ run: $(STAMP)
 
 # The whole suite, on SQLite and on PostgreSQL (started here if it is installed and not running).
 test: $(STAMP)
-	@. scripts/test-postgres.sh && $(BIN)/ruff check . && $(BIN)/python -m pytest $(PYTEST_ARGS)
+	@. scripts/test-postgres.sh && $(BIN)/ruff check . && $(BIN)/python -m pytest -n $${PYTEST_WORKERS:-auto} $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check cgic_data cgic_ui pages tests app.py

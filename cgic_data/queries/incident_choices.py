@@ -10,8 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, Select, func, select, union
 
-from cgic_data.metrics.series import series_from_pairs
-from cgic_data.queries.incidents import chunks, series_pairs
+from cgic_data.metrics.series import chunks, series_from_pairs, series_pairs
 from cgic_data.schema import EvidenceItem, Firearm, Incident, LeadItem, LeadStatus, NibinLead
 from cgic_data.scope import IncidentFilter, Viewer, incident_conditions
 

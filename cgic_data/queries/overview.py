@@ -7,10 +7,11 @@ from dataclasses import dataclass, fields
 from datetime import timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, select
+from sqlalchemy import Engine, case, func, select
 
 from cgic_data import settings
-from cgic_data.metrics.series import series_membership
+from cgic_data.frames import read_frame
+from cgic_data.metrics.series import chunks, series_from_pairs, series_pairs
 from cgic_data.schema import (
     Agency,
     EvidenceItem,
@@ -157,7 +158,10 @@ def most_active_series(
     Columns: series_id, incidents_in_period, incidents (all visible), first, last, agencies, towns,
     victims. Only incidents visible to the viewer count (see ``metrics.series``).
     """
-    membership = series_membership(engine)
+    with engine.connect() as conn:
+        # Walk out from the period's incidents: whole series, without the statewide graph.
+        pairs = series_pairs(conn, incidents=scoped_incident_ids(viewer, filt))
+    membership = series_from_pairs(pairs)
     columns = [
         "series_id",
         "incidents_in_period",
@@ -215,13 +219,15 @@ def _incident_details(
         )
         .join(Agency, Agency.id == Incident.agency_id)
         .outerjoin(Town, Town.id == Incident.town_id)
-        .where(and_(incident_conditions(viewer, filt), Incident.id.in_(incident_ids)))
+        .where(incident_conditions(viewer, filt))
     )
+    columns = ["incident_id", "occurred_at", "agency", "town", "victims"]
     with engine.connect() as conn:
-        return pd.DataFrame(
-            conn.execute(stmt).all(),
-            columns=["incident_id", "occurred_at", "agency", "town", "victims"],
-        )
+        frames = [
+            read_frame(conn, stmt.where(Incident.id.in_(chunk)), columns)
+            for chunk in chunks(incident_ids)
+        ]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
 def nibin_timeliness_by_agency(

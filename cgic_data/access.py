@@ -34,6 +34,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, case, func, select, update
 
 from cgic_data import audit, settings
+from cgic_data.frames import query_frame
 from cgic_data.schema import Agency, Role, User
 from cgic_data.scope import Viewer
 
@@ -214,8 +215,7 @@ def list_accounts(engine: Engine) -> pd.DataFrame:
         "has_password",
         "agency_name",
     ]
-    with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(stmt).all(), columns=columns)
+    frame = query_frame(engine, stmt, columns)
     frame["role"] = frame["role"].astype(str)
     frame["agency_id"] = frame["agency_id"].astype("Int64")
     return frame

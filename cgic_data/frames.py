@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
-from sqlalchemy import Connection, Executable
+from sqlalchemy import Connection, Engine, Executable
 
 
 def read_frame(
@@ -20,3 +20,11 @@ def read_frame(
     result = conn.execute(statement)
     names = list(columns) if columns is not None else list(result.keys())
     return pd.DataFrame.from_records([tuple(row) for row in result], columns=names)
+
+
+def query_frame(
+    engine: Engine, statement: Executable, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """``read_frame`` on a connection of its own, for a query that needs no other."""
+    with engine.connect() as conn:
+        return read_frame(conn, statement, columns)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Date, Float
+from sqlalchemy import Date, Float, Integer
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -43,6 +43,14 @@ class days_between(FunctionElement[Any]):
     type = Float()
     inherit_cache = True
     name = "days_between"
+
+
+class calendar_days_between(FunctionElement[Any]):
+    """``calendar_days_between(a_date, a_timestamp)``: whole calendar days, negative if earlier."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "calendar_days_between"
 
 
 def _args(compiler: Any, element: FunctionElement[Any], **kw: Any) -> list[str]:
@@ -96,3 +104,15 @@ def _days_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
 def _days_pg(element: days_between, compiler: Any, **kw: Any) -> str:
     start, end = _args(compiler, element, **kw)
     return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0)"
+
+
+@compiles(calendar_days_between, "sqlite")
+def _calendar_days_sqlite(element: calendar_days_between, compiler: Any, **kw: Any) -> str:
+    start, end = _args(compiler, element, **kw)
+    return f"CAST(julianday(date({end})) - julianday({start}) AS INTEGER)"
+
+
+@compiles(calendar_days_between, "postgresql")
+def _calendar_days_pg(element: calendar_days_between, compiler: Any, **kw: Any) -> str:
+    start, end = _args(compiler, element, **kw)
+    return f"(CAST({end} AS DATE) - {start})"

@@ -15,8 +15,9 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from cgic_data import audit
+from cgic_data.lead_labels import UNCONFIRMED_LABEL
 from cgic_data.queries import lead_selection
-from cgic_data.queries.lead_selection import NOT_A_FORENSIC_IDENTIFICATION, LeadSelection
+from cgic_data.queries.lead_selection import LeadSelection
 from cgic_ui.context import PageContext
 from cgic_ui.navigation import PAGES
 from cgic_ui.runtime import cached, store
@@ -112,11 +113,11 @@ def label_unconfirmed(selection: LeadSelection) -> None:
         )
         return
     if selection.kind == "lead":
-        text = f"Lead {pending[0]}: **{NOT_A_FORENSIC_IDENTIFICATION}** (not confirmed by an examiner)."
+        text = f"Lead {pending[0]}: **{UNCONFIRMED_LABEL}** (not confirmed by an examiner)."
     else:
         text = (
             f"{len(pending)} of {len(selection.lead_numbers)} leads here are not confirmed by an "
-            f"examiner — each is an **{NOT_A_FORENSIC_IDENTIFICATION}**: {', '.join(pending)}."
+            f"examiner — each is an **{UNCONFIRMED_LABEL}**: {', '.join(pending)}."
         )
     st.warning(text, icon=":material/warning:")
 

@@ -27,8 +27,8 @@ import folium
 import pandas as pd
 from branca.element import Element
 
+from cgic_data.lead_labels import CONFIRMED_LABEL, UNCONFIRMED_LABEL
 from cgic_data.queries.incidents import CELL_COLUMNS, Extent, HitStatus, MapData
-from cgic_data.queries.leads import CONFIRMED_LABEL, UNCONFIRMED_LABEL
 from cgic_ui.figures import KIND_COLOURS
 from cgic_ui.map_layers import ClientCluster, ClientHeat, FitView, ReferenceGeoJson
 from cgic_ui.offline import MapAssets

@@ -1,8 +1,8 @@
 """Small offline maps of a packet's incidents: a plotly map for the page, an SVG for the case file.
 
-Nothing loads from the internet: the plotly map uses the "white-bg" style (no tiles) and draws the
-outlines of the towns around the incidents from the bundled ``ct_towns.geojson``; the SVG is drawn
-from the same outlines. Pure functions from the packet's incidents frame (lat, lon, ...).
+Nothing loads from the internet: the plotly map is a plain scatter over the outlines of the towns
+around the incidents, from the bundled ``ct_towns.geojson``; the SVG is drawn from the same
+outlines. Pure functions from the packet's incidents frame (lat, lon, ...).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from importlib import resources
 from typing import Any
 
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
 
 from cgic_ui.figures import KIND_COLOURS
@@ -57,38 +56,64 @@ def located(incidents: pd.DataFrame) -> pd.DataFrame:
 
 
 def packet_map_figure(incidents: pd.DataFrame, height: int = 360) -> go.Figure:
-    """Incidents as dots coloured by kind over the outlines of the surrounding towns."""
+    """Incidents as dots coloured by kind over the outlines of the surrounding towns.
+
+    A plain plotly scatter in longitude/latitude (aspect corrected for the latitude), drawn as
+    SVG: no map library, no WebGL, no tiles, so it draws the same on every browser and offline.
+    """
     points = located(incidents).copy()
     points["when"] = pd.to_datetime(points["occurred_at"]).dt.strftime("%Y-%m-%d %H:%M")
     west, south, east, north = _bounds(points)
-    span = max(east - west, (north - south) * 1.3)
-    fig = px.scatter_map(
-        points,
-        lat="lat",
-        lon="lon",
-        color="kind",
-        color_discrete_map=KIND_COLOURS,
-        hover_name="incident_number",
-        hover_data={"agency": True, "when": True, "town": True, "lat": False, "lon": False},
-        map_style="white-bg",
-        center={"lat": (south + north) / 2, "lon": (west + east) / 2},
-        zoom=max(6.0, min(13.0, math.log2(360 / span) - 0.3)),
-        height=height,
+    fig = go.Figure()
+    outline_lon: list[float | None] = []
+    outline_lat: list[float | None] = []
+    for feature in towns_near(points)["features"]:
+        ring = feature["geometry"]["coordinates"][0]
+        outline_lon += [p[0] for p in ring] + [None]
+        outline_lat += [p[1] for p in ring] + [None]
+    fig.add_scatter(
+        x=outline_lon,
+        y=outline_lat,
+        mode="lines",
+        line={"color": "#9aa5b1", "width": 1},
+        hoverinfo="skip",
+        showlegend=False,
     )
-    fig.update_traces(marker={"size": 13})
+    for kind, group in points.groupby("kind", sort=True):
+        fig.add_scatter(
+            x=group["lon"],
+            y=group["lat"],
+            mode="markers",
+            name=str(kind),
+            marker={
+                "size": 13,
+                "color": KIND_COLOURS.get(str(kind), "#555"),
+                "line": {"width": 1, "color": "#fff"},
+            },
+            customdata=group[["incident_number", "agency", "when", "town"]].astype(str).values,
+            hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<br>%{customdata[2]}"
+            "<br>%{customdata[3]}<extra></extra>",
+        )
+    axis = {"visible": False, "showgrid": False, "zeroline": False}
     fig.update_layout(
-        map_layers=[
-            {
-                "sourcetype": "geojson",
-                "source": towns_near(points),
-                "type": "line",
-                "color": "#9aa5b1",
-                "line": {"width": 1},
-                "below": "traces",
-            }
-        ],
+        height=height,
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        legend={"orientation": "h", "y": 0.01, "x": 0.01, "title": None},
+        plot_bgcolor="#f8f9fa",
+        xaxis={**axis, "range": [west, east]},
+        yaxis={
+            **axis,
+            "range": [south, north],
+            # a degree of longitude is cos(latitude) as long as a degree of latitude
+            "scaleanchor": "x",
+            "scaleratio": 1 / math.cos(math.radians((south + north) / 2)),
+        },
+        legend={
+            "orientation": "h",
+            "y": 0.01,
+            "x": 0.01,
+            "title": None,
+            "bgcolor": "rgba(255,255,255,0.7)",
+        },
     )
     return fig
 

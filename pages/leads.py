@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from cgic_data import leadwork
+from cgic_data import lead_labels, leadwork
 from cgic_data.queries import leads
 from cgic_data.queries.leads import LeadFilter, SeriesFilter
 from cgic_data.schema import LeadStatus
@@ -31,7 +31,7 @@ st.title("Leads")
 st.caption(
     f"NIBIN leads issued {ctx.period_label} that link incidents in the sidebar filter, and the "
     f"series they join. Until an examiner confirms it, every lead is an "
-    f"**{leads.UNCONFIRMED_LABEL}**."
+    f"**{lead_labels.UNCONFIRMED_LABEL}**."
 )
 
 status_col, age_col, size_col, work_col = st.columns([3, 2, 1, 3])

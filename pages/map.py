@@ -5,8 +5,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from cgic_data import audit, settings
+from cgic_data.lead_labels import CONFIRMED_LABEL, UNCONFIRMED_LABEL
 from cgic_data.queries import incident_choices, incident_detail, incidents
-from cgic_data.queries.leads import CONFIRMED_LABEL, UNCONFIRMED_LABEL
 from cgic_data.schema import IncidentKind
 from cgic_ui import maps
 from cgic_ui.context import page_context
@@ -17,7 +17,7 @@ from cgic_ui.runtime import cached, store
 
 def show_series(series_id: str) -> None:
     """Add a series to the (URL-bound) series filter: the map then draws all of it."""
-    st.session_state["series"] = [*st.session_state.get("series", []), series_id]
+    st.session_state["map_series"] = [*st.session_state.get("map_series", []), series_id]
 
 
 ctx = page_context()
@@ -41,9 +41,9 @@ series_labels = {
 lead_col, series_col, kind_col, caliber_col, link_col = st.columns([3, 3, 2, 2, 2])
 chosen_leads = lead_col.multiselect(
     "NIBIN lead numbers",
-    options=list(dict.fromkeys([*st.session_state.get("lead", []), *lead_labels])),
+    options=list(dict.fromkeys([*st.session_state.get("map_lead", []), *lead_labels])),
     format_func=lambda n: lead_labels.get(n, n),
-    key="lead",
+    key="map_lead",
     bind="query-params",
     accept_new_options=True,
     placeholder="Type or pick lead numbers",
@@ -52,9 +52,9 @@ chosen_leads = lead_col.multiselect(
 )
 chosen_series = series_col.multiselect(
     "Series",
-    options=list(dict.fromkeys([*st.session_state.get("series", []), *series_labels])),
+    options=list(dict.fromkeys([*st.session_state.get("map_series", []), *series_labels])),
     format_func=lambda n: series_labels.get(n, n),
-    key="series",
+    key="map_series",
     bind="query-params",
     accept_new_options=True,
     placeholder="Type or pick a series",

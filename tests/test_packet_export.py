@@ -7,7 +7,7 @@ from datetime import datetime
 import openpyxl
 from sqlalchemy import Engine
 
-from cgic_data.queries.leads import UNCONFIRMED_LABEL
+from cgic_data.lead_labels import UNCONFIRMED_LABEL
 from cgic_data.queries.packet import GROUP_TITLES, Packet, load_packet
 from cgic_data.scope import Viewer
 from cgic_ui.packet_export import file_stem, packet_html, packet_workbook, readable

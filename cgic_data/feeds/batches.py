@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
+from cgic_data.frames import query_frame, read_frame
 from cgic_data.schema import ImportBatch, ImportReject, Role
 from cgic_data.scope import Viewer
 
@@ -45,8 +46,7 @@ def recent_batches(engine: Engine, viewer: Viewer, limit: int = 50) -> pd.DataFr
         .order_by(ImportBatch.id.desc())
         .limit(limit)
     )
-    with engine.connect() as conn:
-        return pd.DataFrame(conn.execute(stmt).all(), columns=BATCH_COLUMNS)
+    return query_frame(engine, stmt, BATCH_COLUMNS)
 
 
 def batch_rejects(
@@ -63,4 +63,4 @@ def batch_rejects(
     )
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).where(where)).scalar_one()
-        return pd.DataFrame(conn.execute(stmt).all(), columns=REJECT_COLUMNS), total
+        return read_frame(conn, stmt, REJECT_COLUMNS), total

@@ -18,15 +18,16 @@ medians and bins (SQLite has no percentile function).
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from cgic_data import settings
+from cgic_data.frames import query_frame
 from cgic_data.metrics.backlog import LabFilter, request_scope
 from cgic_data.schema import Agency, EvidenceItem, Firearm, ItemKind, LabRequest
-from cgic_data.scope import IncidentFilter, Viewer, day_start
+from cgic_data.scope import IncidentFilter, Viewer, date_conditions
 from cgic_data.sqlfuncs import hours_between, month_start
 
 MEASURES = {"recovery_hours": "Recovery → entry", "receipt_hours": "Receipt → entry"}
@@ -75,13 +76,10 @@ def entry_times(
         .where(
             request_scope(viewer, filt, lab),
             EvidenceItem.kind.in_([ItemKind.CARTRIDGE_CASE, ItemKind.TEST_FIRE]),
-            entered < day_start(as_of + timedelta(days=1)),
+            *date_conditions(entered, start, as_of),
         )
     )
-    if start is not None:
-        stmt = stmt.where(entered >= day_start(start))
-    with engine.connect() as conn:
-        frame = pd.DataFrame([tuple(row) for row in conn.execute(stmt)], columns=ENTRY_COLUMNS)
+    frame = query_frame(engine, stmt, ENTRY_COLUMNS)
     frame["month"] = pd.to_datetime(frame["month"])
     for column in MEASURES:
         hours = frame[column].astype(float)

@@ -36,6 +36,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from cgic_data.frames import query_frame
 from cgic_data.metrics.backlog import (
     LabFilter,
     backlog_days,
@@ -122,9 +123,7 @@ def day_events(
     stmt = select(
         events.c.discipline, events.c.day, events.c.kind, func.count().label("requests")
     ).group_by(events.c.discipline, events.c.day, events.c.kind)
-    with engine.connect() as conn:
-        rows = [tuple(row) for row in conn.execute(stmt)]  # plain tuples: pandas reads them fast
-    frame = pd.DataFrame(rows, columns=["discipline", "day", "kind", "requests"])
+    frame = query_frame(engine, stmt, ["discipline", "day", "kind", "requests"])
     frame["discipline"] = frame["discipline"].astype(str)
     frame["day"] = pd.to_datetime(frame["day"])
     return frame

@@ -36,7 +36,6 @@ import pandas as pd
 from sqlalchemy import (
     ColumnElement,
     Engine,
-    Integer,
     Subquery,
     and_,
     case,
@@ -46,10 +45,9 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.expression import FunctionElement
 
+from cgic_data.frames import query_frame
 from cgic_data.metrics.suppression import count_with_own, suppress_small_cells
 from cgic_data.schema import (
     Agency,
@@ -70,6 +68,7 @@ from cgic_data.scope import (
     shared_lead_ids,
     visibility_condition,
 )
+from cgic_data.sqlfuncs import calendar_days_between
 
 ATF_CAVEAT = (
     "Not all crime guns are traced, and traced guns are not a random sample of crime guns "
@@ -94,26 +93,6 @@ INDICATORS = {
 
 
 # --- the facts about each visible trace ----------------------------------------------------------
-
-
-class calendar_days_between(FunctionElement[Any]):
-    """``calendar_days_between(a_date, a_timestamp)``: whole calendar days, negative if earlier."""
-
-    type = Integer()
-    inherit_cache = True
-    name = "calendar_days_between"
-
-
-@compiles(calendar_days_between, "sqlite")
-def _calendar_days_sqlite(element: calendar_days_between, compiler: Any, **kw: Any) -> str:
-    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"CAST(julianday(date({end})) - julianday({start}) AS INTEGER)"
-
-
-@compiles(calendar_days_between, "postgresql")
-def _calendar_days_pg(element: calendar_days_between, compiler: Any, **kw: Any) -> str:
-    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"(CAST({end} AS DATE) - {start})"
 
 
 def latest_trace_only() -> ColumnElement[bool]:
@@ -249,9 +228,7 @@ def trace_facts(viewer: Viewer, filt: IncidentFilter, fired_only: bool = False) 
 
 
 def frame_of(engine: Engine, stmt: Any) -> pd.DataFrame:
-    with engine.connect() as conn:
-        result = conn.execute(stmt)
-        return pd.DataFrame(result.all(), columns=list(result.keys()))
+    return query_frame(engine, stmt)
 
 
 # --- sources: states and dealers -----------------------------------------------------------------

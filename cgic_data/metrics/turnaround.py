@@ -17,15 +17,16 @@ and pandas takes the median and 90th percentile (linear interpolation, as Postgr
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
+from datetime import date
 from typing import Literal
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
+from cgic_data.frames import query_frame
 from cgic_data.metrics.backlog import LabFilter, backlog_days, request_scope
 from cgic_data.schema import LabRequest
-from cgic_data.scope import IncidentFilter, Viewer, day_start
+from cgic_data.scope import IncidentFilter, Viewer, date_conditions
 from cgic_data.sqlfuncs import days_between, month_start
 
 Split = Literal["discipline", "priority"]
@@ -62,16 +63,10 @@ def completion_times(
         raw_days,
     ).where(
         request_scope(viewer, filt, lab),
-        LabRequest.completed_at < day_start(as_of + timedelta(days=1)),
+        *date_conditions(LabRequest.completed_at, start, as_of),
         LabRequest.completed_at >= LabRequest.received_at,
     )
-    if start is not None:
-        stmt = stmt.where(LabRequest.completed_at >= day_start(start))
-    with engine.connect() as conn:
-        frame = pd.DataFrame(
-            [tuple(row) for row in conn.execute(stmt)],
-            columns=["month", "discipline", "priority", "days"],
-        )
+    frame = query_frame(engine, stmt, ["month", "discipline", "priority", "days"])
     frame["month"] = pd.to_datetime(frame["month"])
     frame["discipline"] = frame["discipline"].astype(str)
     frame["priority"] = frame["priority"].astype(str)

@@ -17,7 +17,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Engine, and_, func, or_, select
 
-from cgic_data.queries.leads import lead_label
+from cgic_data.lead_labels import lead_label
 from cgic_data.schema import (
     Agency,
     AuditEntry,

@@ -13,6 +13,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import ColumnElement, Engine, func, select
 
+from cgic_data.frames import query_frame
 from cgic_data.schema import AuditEntry, Role
 from cgic_data.scope import Viewer, date_conditions
 
@@ -68,8 +69,7 @@ def search_audit(
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .limit(limit)
     )
-    with engine.connect() as conn:
-        return pd.DataFrame(conn.execute(stmt).all(), columns=COLUMNS)
+    return query_frame(engine, stmt, COLUMNS)
 
 
 def count_audit(engine: Engine, viewer: Viewer, query: AuditQuery) -> int:

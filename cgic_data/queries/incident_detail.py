@@ -14,8 +14,9 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Engine, func, literal, select, union
 
+from cgic_data.frames import read_frame
+from cgic_data.lead_labels import lead_label
 from cgic_data.queries.incidents import series_of_incidents
-from cgic_data.queries.leads import lead_label
 from cgic_data.schema import (
     Agency,
     EvidenceItem,
@@ -98,9 +99,10 @@ def _evidence(conn: Connection, incident_id: int) -> pd.DataFrame:
         .where(EvidenceItem.incident_id == incident_id)
         .order_by(EvidenceItem.item_number)
     )
-    frame = pd.DataFrame(
-        conn.execute(stmt).all(),
-        columns=[
+    frame = read_frame(
+        conn,
+        stmt,
+        [
             "item_number", "kind", "caliber", "recovered_at", "received_at", "nibin_entered_at",
             "firearm",
         ],
@@ -192,9 +194,10 @@ def _results_for(conn: Connection, visible: ColumnElement[bool], incident_id: in
         .where(Incident.id.in_(linked), visible)
         .order_by(ForensicResult.reported_at, ForensicResult.result_number)
     )
-    frame = pd.DataFrame(
-        conn.execute(stmt).all(),
-        columns=[
+    frame = read_frame(
+        conn,
+        stmt,
+        [
             "result_number", "kind", "reported_at", "item_number", "incident", "this_incident",
             "subject_ref", "summary",
         ],

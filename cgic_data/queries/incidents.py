@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, func, or_, select, union
 
+from cgic_data.lead_labels import CONFIRMED_LABEL, UNCONFIRMED_LABEL
 from cgic_data.metrics.series import series_from_pairs, series_pairs
-from cgic_data.queries.leads import CONFIRMED_LABEL, UNCONFIRMED_LABEL
 from cgic_data.schema import (
     Agency,
     EvidenceItem,

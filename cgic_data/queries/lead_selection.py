@@ -25,12 +25,12 @@ from typing import Literal
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Engine, func, select, true
 
+from cgic_data.frames import query_frame, read_frame
 from cgic_data.metrics.series import lead_incident_pairs, series_from_pairs
 from cgic_data.schema import EvidenceItem, Incident, LeadItem, LeadStatus, NibinLead
 from cgic_data.scope import IncidentFilter, Viewer, scoped_incident_ids, visibility_condition
 
 SelectionKind = Literal["lead", "series"]
-NOT_A_FORENSIC_IDENTIFICATION = "investigative lead — not a forensic identification"
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ def _pairs_of_leads(conn: Connection, lead_ids: set[int]) -> pd.DataFrame:
         .where(NibinLead.id.in_(lead_ids))
         .distinct()
     )
-    return pd.DataFrame(conn.execute(stmt).all(), columns=["lead_id", "lead_number", "incident_id"])
+    return read_frame(conn, stmt, ["lead_id", "lead_number", "incident_id"])
 
 
 def _component_pairs(conn: Connection, lead_id: int) -> pd.DataFrame:
@@ -229,9 +229,7 @@ def lead_choices(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.Dat
         .group_by(NibinLead.id, NibinLead.lead_number, NibinLead.issued_at, NibinLead.status)
         .order_by(NibinLead.issued_at.desc(), NibinLead.lead_number)
     )
-    with engine.connect() as conn:
-        rows = conn.execute(stmt).all()
-    frame = pd.DataFrame(rows, columns=["lead_number", "issued_at", "status", "incidents"])
+    frame = query_frame(engine, stmt, ["lead_number", "issued_at", "status", "incidents"])
     frame["status"] = frame["status"].astype(str)
     return frame
 

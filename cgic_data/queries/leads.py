@@ -15,12 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine, Select, func, select, union
 
+from cgic_data.frames import query_frame
+from cgic_data.lead_labels import CONFIRMED_LABEL, UNCONFIRMED_LABEL, lead_label
 from cgic_data.metrics.series import lead_incident_pairs, series_from_pairs
-from cgic_data.queries.lead_selection import NOT_A_FORENSIC_IDENTIFICATION, lead_visibility
+from cgic_data.queries.lead_selection import lead_visibility
 from cgic_data.schema import (
     Agency,
     CaseEvent,
@@ -45,10 +48,6 @@ from cgic_data.scope import (
     visibility_condition,
 )
 
-UNCONFIRMED_LABEL = NOT_A_FORENSIC_IDENTIFICATION
-CONFIRMED_LABEL = "confirmed hit — examiner identification"
-EXCLUDED_LABEL = "excluded — examiner found no match"
-
 LEAD_COLUMNS = [
     "lead_id", "lead_number", "status", "label", "issued_at", "days_since_issued", "incidents",
     "agencies", "towns", "calibers", "first_incident", "last_incident", "victims",
@@ -64,15 +63,6 @@ FACT_COLUMNS = [
     "incident_id", "occurred_at", "agency", "town", "victims", "recovered_firearm",
     "codis_hits", "afis_hits",
 ]  # fmt: skip
-
-
-def lead_label(status: LeadStatus | str) -> str:
-    """What a lead is, in words: investigative until an examiner confirms (or excludes) it."""
-    if status == LeadStatus.CONFIRMED:
-        return CONFIRMED_LABEL
-    if status == LeadStatus.EXCLUDED:
-        return EXCLUDED_LABEL
-    return UNCONFIRMED_LABEL
 
 
 @dataclass(frozen=True)
@@ -166,8 +156,7 @@ def incident_facts(
         .outerjoin(hits, hits.c.incident_id == Incident.id)
         .where(visibility_condition(viewer), Incident.id.in_(incident_ids))
     )
-    with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(stmt).all(), columns=FACT_COLUMNS)
+    frame = query_frame(engine, stmt, FACT_COLUMNS)
     frame["recovered_firearm"] = frame["recovered_firearm"].astype(bool)
     return frame
 
@@ -286,38 +275,35 @@ def _lead_rows(engine: Engine, lead_ids: Select[tuple[int]]) -> pd.DataFrame:
         last_follow_up,
         last_added,
     ).where(NibinLead.id.in_(lead_ids))
-    with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(stmt).all(), columns=columns)
+    frame = query_frame(engine, stmt, columns)
     frame["status"] = frame["status"].map(lambda s: LeadStatus(s).value)
     for column in ("issued_at", "assigned_at", "last_follow_up_at", "last_item_added_at"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
 
 
-def _lead_incidents(engine: Engine, viewer: Viewer, lead_ids: Select[tuple[int]]) -> pd.DataFrame:
-    """(lead_id, incident_id) for the given leads, visible incidents only."""
+def _visible_item_values(
+    engine: Engine, viewer: Viewer, lead_ids: Select[tuple[int]], column: Any, name: str
+) -> pd.DataFrame:
+    """Distinct (lead_id, ``column``) over the given leads' items on visible incidents."""
     stmt = (
-        select(LeadItem.lead_id, EvidenceItem.incident_id)
+        select(LeadItem.lead_id, column)
         .join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
         .join(Incident, Incident.id == EvidenceItem.incident_id)
         .where(LeadItem.lead_id.in_(lead_ids), visibility_condition(viewer))
         .distinct()
     )
-    with engine.connect() as conn:
-        return pd.DataFrame(conn.execute(stmt).all(), columns=["lead_id", "incident_id"])
+    return query_frame(engine, stmt, ["lead_id", name])
+
+
+def _lead_incidents(engine: Engine, viewer: Viewer, lead_ids: Select[tuple[int]]) -> pd.DataFrame:
+    """(lead_id, incident_id) for the given leads, visible incidents only."""
+    return _visible_item_values(engine, viewer, lead_ids, EvidenceItem.incident_id, "incident_id")
 
 
 def _lead_calibers(engine: Engine, viewer: Viewer, lead_ids: Select[tuple[int]]) -> pd.DataFrame:
     """Per lead: the calibers of its items on visible incidents, comma-joined."""
-    stmt = (
-        select(LeadItem.lead_id, EvidenceItem.caliber)
-        .join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
-        .join(Incident, Incident.id == EvidenceItem.incident_id)
-        .where(LeadItem.lead_id.in_(lead_ids), visibility_condition(viewer))
-        .distinct()
-    )
-    with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(stmt).all(), columns=["lead_id", "caliber"])
+    frame = _visible_item_values(engine, viewer, lead_ids, EvidenceItem.caliber, "caliber")
     return frame.groupby("lead_id").agg(calibers=("caliber", _join_names))
 
 

@@ -21,14 +21,12 @@ from typing import Any
 
 import networkx as nx
 import pandas as pd
-from sqlalchemy import Connection, Engine, Select, or_, select
+from sqlalchemy import Engine, or_, select
 
+from cgic_data.frames import read_frame
+from cgic_data.lead_labels import UNCONFIRMED_LABEL
 from cgic_data.metrics.series import series_membership
-from cgic_data.queries.lead_selection import (
-    NOT_A_FORENSIC_IDENTIFICATION,
-    LeadSelection,
-    lead_visibility,
-)
+from cgic_data.queries.lead_selection import LeadSelection, lead_visibility
 from cgic_data.schema import (
     Agency,
     EvidenceItem,
@@ -67,21 +65,16 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def _frame(conn: Connection, stmt: Select[Any]) -> pd.DataFrame:
-    result = conn.execute(stmt)
-    return pd.DataFrame(result.all(), columns=list(result.keys()))
-
-
 def series_graph(engine: Engine, viewer: Viewer, selection: LeadSelection) -> SeriesGraph:
     """The graph of ``selection`` as ``viewer`` may see it (see module docstring)."""
     with engine.connect() as conn:
-        leads = _frame(
+        leads = read_frame(
             conn,
             select(NibinLead.id.label("lead_id"), NibinLead.lead_number, NibinLead.status,
                    NibinLead.issued_at)
             .where(NibinLead.id.in_(selection.lead_ids), lead_visibility(viewer)),
         )  # fmt: skip
-        incidents = _frame(
+        incidents = read_frame(
             conn,
             select(Incident.id.label("incident_id"), Incident.incident_number, Incident.kind,
                    Incident.occurred_at, Agency.name.label("agency"), Town.name.label("town"),
@@ -91,7 +84,7 @@ def series_graph(engine: Engine, viewer: Viewer, selection: LeadSelection) -> Se
             .where(Incident.id.in_(selection.incident_ids), visibility_condition(viewer)),
         )  # fmt: skip
         ids = incidents["incident_id"].tolist()
-        links = _frame(
+        links = read_frame(
             conn,
             select(LeadItem.lead_id, EvidenceItem.incident_id, EvidenceItem.kind,
                    EvidenceItem.firearm_id)
@@ -99,7 +92,7 @@ def series_graph(engine: Engine, viewer: Viewer, selection: LeadSelection) -> Se
             .where(LeadItem.lead_id.in_(leads["lead_id"].tolist()),
                    EvidenceItem.incident_id.in_(ids)),
         )  # fmt: skip
-        guns = _frame(
+        guns = read_frame(
             conn,
             select(Firearm.id.label("firearm_id"), Firearm.firearm_number, Firearm.make,
                    Firearm.model, Firearm.caliber, Firearm.recovery_incident_id,
@@ -107,7 +100,7 @@ def series_graph(engine: Engine, viewer: Viewer, selection: LeadSelection) -> Se
             .outerjoin(EvidenceItem, EvidenceItem.firearm_id == Firearm.id)
             .where(or_(Firearm.recovery_incident_id.in_(ids), EvidenceItem.incident_id.in_(ids))),
         )  # fmt: skip
-        hits = _frame(
+        hits = read_frame(
             conn,
             select(ForensicResult.subject_ref, ForensicResult.kind, EvidenceItem.incident_id)
             .join(EvidenceItem, EvidenceItem.id == ForensicResult.item_id)
@@ -132,9 +125,7 @@ def _nodes(
     linked = links.groupby("lead_id")["incident_id"].nunique()
     for lead in leads.sort_values("lead_number").itertuples():
         confirmed = lead.status == LeadStatus.CONFIRMED
-        meaning = (
-            "confirmed hit" if confirmed else f"{lead.status} — {NOT_A_FORENSIC_IDENTIFICATION}"
-        )
+        meaning = "confirmed hit" if confirmed else f"{lead.status} — {UNCONFIRMED_LABEL}"
         detail = f"issued {lead.issued_at:%Y-%m-%d} · {meaning} · links {_count(linked.get(lead.lead_id, 0), 'incident')}"
         nodes.append({"node": f"L{lead.lead_id}", "kind": "lead", "label": lead.lead_number,
                       "detail": detail, "flag": confirmed})  # fmt: skip
@@ -229,7 +220,7 @@ def _subject_hits(
     if refs is not None:
         stmt = stmt.where(ForensicResult.subject_ref.in_(refs))
     with engine.connect() as conn:
-        hits = _frame(conn, stmt)
+        hits = read_frame(conn, stmt)
     hits["in_filter"] = hits["in_filter"].astype(bool)
     membership = series_membership(engine)[["incident_id", "series_id"]]
     return hits.merge(membership, on="incident_id", how="left")

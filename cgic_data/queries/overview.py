@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import Engine, case, func, select
 
 from cgic_data import settings
-from cgic_data.frames import read_frame
+from cgic_data.frames import query_frame, read_frame
 from cgic_data.metrics.series import chunks, series_from_pairs, series_pairs
 from cgic_data.schema import (
     Agency,
@@ -252,8 +252,7 @@ def nibin_timeliness_by_agency(
             EvidenceItem.recovered_at.is_not(None),
         )
     )
-    with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(stmt).all(), columns=["agency", "hours"])
+    frame = query_frame(engine, stmt, ["agency", "hours"])
     if frame.empty:
         return pd.DataFrame(columns=["agency", "entries", "median_days", "within_goal_share"])
     frame["within"] = frame["hours"] <= goal

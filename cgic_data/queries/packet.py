@@ -20,10 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Select, and_, func, or_, select
+from sqlalchemy import Connection, Engine, and_, func, or_, select
 
+from cgic_data.frames import read_frame
+from cgic_data.lead_labels import CONFIRMED_LABEL, UNCONFIRMED_LABEL, lead_label
 from cgic_data.queries.lead_selection import LeadSelection, SelectionKind, select_view
-from cgic_data.queries.leads import CONFIRMED_LABEL, UNCONFIRMED_LABEL, lead_label
 from cgic_data.schema import (
     Agency,
     CaseEvent,
@@ -102,10 +103,6 @@ def load_packet(engine: Engine, viewer: Viewer, kind: SelectionKind, key: str) -
     return Packet(selection, label, _header(selection, label, groups), groups)
 
 
-def _frame(conn: Connection, stmt: Select, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(conn.execute(stmt).all(), columns=columns)
-
-
 def _item_leads(conn: Connection, lead_ids: list[int], incident_ids: list[int]) -> pd.DataFrame:
     """(item_id, incident_id, lead_number, added_at) of the packet's leads on visible incidents."""
     stmt = (
@@ -114,7 +111,7 @@ def _item_leads(conn: Connection, lead_ids: list[int], incident_ids: list[int]) 
         .join(NibinLead, NibinLead.id == LeadItem.lead_id)
         .where(LeadItem.lead_id.in_(lead_ids), EvidenceItem.incident_id.in_(incident_ids))
     )
-    return _frame(conn, stmt, ["item_id", "incident_id", "lead_number", "added_at"])
+    return read_frame(conn, stmt, ["item_id", "incident_id", "lead_number", "added_at"])
 
 
 def _numbers(pairs: pd.DataFrame, key: str) -> pd.Series:
@@ -146,7 +143,7 @@ def _leads(conn: Connection, lead_ids: list[int], incident_ids: list[int]) -> pd
         "lead_number", "status", "issued_at", "confirmed_at", "excluded_at", "items", "incidents",
         "last_item_added_at", "assigned_to", "follow_up_status", "outcome",
     ]  # fmt: skip
-    frame = _frame(conn, stmt, columns)
+    frame = read_frame(conn, stmt, columns)
     frame["status"] = frame["status"].map(lambda s: LeadStatus(s).value)
     frame.insert(2, "label", frame["status"].map(lead_label))
     return frame
@@ -177,7 +174,7 @@ def _incidents(conn: Connection, incident_ids: list[int], item_leads: pd.DataFra
         "incident_id", "incident_number", "agency", "ori", "occurred_at", "kind", "town",
         "address", "injured", "killed", "lat", "lon",
     ]  # fmt: skip
-    frame = _frame(conn, stmt, columns)
+    frame = read_frame(conn, stmt, columns)
     frame["kind"] = frame["kind"].map(str)
     frame["leads"] = frame["incident_id"].map(_numbers(item_leads, "incident_id")).fillna("")
     return frame.drop(columns="incident_id")
@@ -209,7 +206,7 @@ def _evidence(conn: Connection, incident_ids: list[int], item_leads: pd.DataFram
         "item_id", "item_number", "kind", "caliber", "incident_number", "ori", "lab_case_number",
         "recovered_at", "received_at", "nibin_entered_at", "firearm_number",
     ]  # fmt: skip
-    frame = _frame(conn, stmt, columns)
+    frame = read_frame(conn, stmt, columns)
     frame["kind"] = frame["kind"].map(str)
     frame["leads"] = frame["item_id"].map(_numbers(item_leads, "item_id")).fillna("")
     return frame.drop(columns="item_id")
@@ -245,7 +242,7 @@ def _firearms(conn: Connection, incident_ids: list[int]) -> pd.DataFrame:
         "firearm_id", "firearm_number", "make", "model", "caliber", "serial_number",
         "serial_obliterated", "recovered_at", "recovery_incident_number", "ori",
     ]  # fmt: skip
-    return _frame(conn, stmt, columns)
+    return read_frame(conn, stmt, columns)
 
 
 def _traces(conn: Connection, firearm_ids: list[int]) -> pd.DataFrame:
@@ -272,7 +269,7 @@ def _traces(conn: Connection, firearm_ids: list[int]) -> pd.DataFrame:
         "dealer_name", "dealer_ffl", "dealer_state", "purchaser_ref", "purchaser_is_possessor",
         "time_to_crime_days",
     ]  # fmt: skip
-    return _frame(conn, stmt, columns)
+    return read_frame(conn, stmt, columns)
 
 
 def _results(conn: Connection, incident_ids: list[int]) -> pd.DataFrame:
@@ -297,7 +294,7 @@ def _results(conn: Connection, incident_ids: list[int]) -> pd.DataFrame:
         "kind", "result_number", "reported_at", "subject_ref", "summary", "item_number",
         "incident_number", "ori",
     ]  # fmt: skip
-    frame = _frame(conn, stmt, columns)
+    frame = read_frame(conn, stmt, columns)
     frame["kind"] = frame["kind"].map(str)
     return frame
 
@@ -329,7 +326,7 @@ def _case_events(conn: Connection, lead_ids: list[int], incident_ids: list[int])
         "event_number", "kind", "occurred_at", "outcome", "notes", "recorded_by",
         "incident_number", "ori", "lead_number",
     ]  # fmt: skip
-    frame = _frame(conn, stmt, columns)
+    frame = read_frame(conn, stmt, columns)
     frame["kind"] = frame["kind"].map(str)
     return frame
 

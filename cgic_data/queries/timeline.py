@@ -22,16 +22,14 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Select, or_, select
+from sqlalchemy import Connection, Engine, or_, select
 
 from cgic_data import settings
+from cgic_data.frames import read_frame
+from cgic_data.lead_labels import UNCONFIRMED_LABEL
 from cgic_data.metrics import lead_gaps
 from cgic_data.metrics.lead_gaps import GapKind
-from cgic_data.queries.lead_selection import (
-    NOT_A_FORENSIC_IDENTIFICATION,
-    LeadSelection,
-    lead_visibility,
-)
+from cgic_data.queries.lead_selection import LeadSelection, lead_visibility
 from cgic_data.schema import (
     Agency,
     CaseEvent,
@@ -149,14 +147,9 @@ def by_incident(timeline: Timeline) -> Timeline:
 # --- fetching: one narrow query per table, over the selection only ---------------------------
 
 
-def _frame(conn: Connection, stmt: Select[Any]) -> pd.DataFrame:
-    result = conn.execute(stmt)
-    return pd.DataFrame(result.all(), columns=list(result.keys()))
-
-
 def _fetch(conn: Connection, viewer: Viewer, selection: LeadSelection) -> dict[str, pd.DataFrame]:
     f: dict[str, pd.DataFrame] = {}
-    f["leads"] = _frame(
+    f["leads"] = read_frame(
         conn,
         select(NibinLead.id.label("lead_id"), NibinLead.lead_number, NibinLead.issued_at,
                NibinLead.status, NibinLead.confirmed_at, NibinLead.excluded_at)
@@ -164,7 +157,7 @@ def _fetch(conn: Connection, viewer: Viewer, selection: LeadSelection) -> dict[s
         .order_by(NibinLead.lead_number),
     )  # fmt: skip
     lead_ids = f["leads"]["lead_id"].tolist()
-    f["incidents"] = _frame(
+    f["incidents"] = read_frame(
         conn,
         select(Incident.id.label("incident_id"), Incident.incident_number, Incident.occurred_at,
                Incident.kind, Incident.victims_injured, Incident.victims_killed,
@@ -175,7 +168,7 @@ def _fetch(conn: Connection, viewer: Viewer, selection: LeadSelection) -> dict[s
         .order_by(Incident.occurred_at, Incident.id),
     )  # fmt: skip
     incident_ids = f["incidents"]["incident_id"].tolist()
-    f["items"] = _frame(
+    f["items"] = read_frame(
         conn,
         select(EvidenceItem.id.label("item_id"), EvidenceItem.incident_id,
                EvidenceItem.item_number, EvidenceItem.kind, EvidenceItem.caliber,
@@ -189,7 +182,7 @@ def _fetch(conn: Connection, viewer: Viewer, selection: LeadSelection) -> dict[s
     )  # fmt: skip
     item_ids = f["items"]["item_id"].tolist()
     # Every item of the shown leads, visible or not: needed to know which entry produced a lead.
-    f["memberships"] = _frame(
+    f["memberships"] = read_frame(
         conn,
         select(LeadItem.lead_id, LeadItem.item_id, LeadItem.added_at,
                EvidenceItem.nibin_entered_at, NibinLead.lead_number)
@@ -197,14 +190,14 @@ def _fetch(conn: Connection, viewer: Viewer, selection: LeadSelection) -> dict[s
         .join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
         .where(LeadItem.lead_id.in_(lead_ids)),
     )  # fmt: skip
-    f["results"] = _frame(
+    f["results"] = read_frame(
         conn,
         select(ForensicResult.item_id, ForensicResult.kind, ForensicResult.result_number,
                ForensicResult.reported_at, ForensicResult.subject_ref, ForensicResult.summary)
         .where(ForensicResult.item_id.in_(item_ids)),
     )  # fmt: skip
     firearm_ids = f["items"]["firearm_id"].dropna().astype(int).tolist()
-    f["firearms"] = _frame(
+    f["firearms"] = read_frame(
         conn,
         select(Firearm.id.label("firearm_id"), Firearm.firearm_number, Firearm.make,
                Firearm.model, Firearm.caliber, Firearm.serial_obliterated,
@@ -212,13 +205,13 @@ def _fetch(conn: Connection, viewer: Viewer, selection: LeadSelection) -> dict[s
         .where(or_(Firearm.recovery_incident_id.in_(incident_ids), Firearm.id.in_(firearm_ids)))
         .order_by(Firearm.firearm_number),
     )  # fmt: skip
-    f["traces"] = _frame(
+    f["traces"] = read_frame(
         conn,
         select(Trace.firearm_id, Trace.trace_number, Trace.completed_at, Trace.dealer_state,
                Trace.time_to_crime_days)
         .where(Trace.firearm_id.in_(f["firearms"]["firearm_id"].tolist())),
     )  # fmt: skip
-    f["case_events"] = _frame(
+    f["case_events"] = read_frame(
         conn,
         select(CaseEvent.incident_id, CaseEvent.lead_id, CaseEvent.kind, CaseEvent.occurred_at,
                CaseEvent.outcome, CaseEvent.notes)
@@ -278,7 +271,7 @@ def _lead_events(leads: pd.DataFrame) -> Iterable[Event]:
         key = f"L{lead.lead_id}"
         status = str(lead.status)
         if lead.status != LeadStatus.CONFIRMED:
-            status += f" — {NOT_A_FORENSIC_IDENTIFICATION}"
+            status += f" — {UNCONFIRMED_LABEL}"
         yield key, EventKind.LEAD_ISSUED, lead.issued_at, None, status
         if pd.notna(lead.confirmed_at):
             yield key, EventKind.CONFIRMED, lead.confirmed_at, None, "confirmed as a hit"

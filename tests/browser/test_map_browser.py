@@ -187,7 +187,7 @@ def map_frame(tab: object) -> object:
 
 
 def test_a_typed_lead_draws_its_incidents_and_series_line_offline(app: App, page: object) -> None:
-    page.goto(f"{app.base}/map?period=All+dates&lead={quote(app.lead)}", timeout=WAIT_MS)  # type: ignore[attr-defined]
+    page.goto(f"{app.base}/map?period=All+dates&map_lead={quote(app.lead)}", timeout=WAIT_MS)  # type: ignore[attr-defined]
     settled(page)
     frame = map_frame(page)
     markers = frame.locator(".leaflet-marker-pane path.leaflet-interactive")
@@ -231,6 +231,6 @@ def test_the_statewide_map_draws_clusters_then_a_typed_lead_offline(app: App, pa
     lead_box.press("Enter")
     page.get_by_text(f"Selected: {app.lead_incidents} incidents").wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
     settled(page)  # until the rerun ends, the old map's frame is still in the page beside the new
-    assert f"lead={quote(app.lead)}" in page.url  # type: ignore[attr-defined]
+    assert f"map_lead={quote(app.lead)}" in page.url  # type: ignore[attr-defined]
     assert drawn_incidents(map_frame(page), app.lead_incidents) == app.lead_incidents
     stayed_local(app)

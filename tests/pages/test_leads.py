@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import Engine, select
 
-from cgic_data.queries.leads import UNCONFIRMED_LABEL
+from cgic_data.lead_labels import UNCONFIRMED_LABEL
 from cgic_data.schema import AuditEntry, Role
 from cgic_data.scope import Viewer
 from tests.apptest import app_on, open_page

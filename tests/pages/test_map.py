@@ -16,8 +16,8 @@ import streamlit_folium
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
+from cgic_data.lead_labels import CONFIRMED_LABEL, UNCONFIRMED_LABEL
 from cgic_data.queries import incidents
-from cgic_data.queries.leads import CONFIRMED_LABEL, UNCONFIRMED_LABEL
 from cgic_data.schema import AuditEntry, Role
 from cgic_data.scope import Viewer
 from tests.apptest import app_on, open_page
@@ -55,9 +55,9 @@ def test_a_lead_in_the_url_shows_exactly_that_leads_incidents(
     engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with app_on(engine, monkeypatch):
-        at = open_page(PAGE, {"period": "All dates", "lead": "L-1"})
+        at = open_page(PAGE, {"period": "All dates", "map_lead": "L-1"})
     assert at.title[0].value == "Incident map"
-    assert at.multiselect(key="lead").value == ["L-1"]
+    assert at.multiselect(key="map_lead").value == ["L-1"]
     assert drawn_ids(at) == world.ids(1, 2)
     assert "**2** incidents match" in markdown(at)
     listed = at.dataframe[0].value
@@ -86,7 +86,7 @@ def test_an_unknown_lead_says_so(
     engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with app_on(engine, monkeypatch):
-        at = open_page(PAGE, {"period": "All dates", "lead": "L-404"})
+        at = open_page(PAGE, {"period": "All dates", "map_lead": "L-404"})
     assert "**0** incidents match" in markdown(at)
     assert any("`L-404`" in w.value for w in at.warning)
     assert drawn_ids(at) == set()
@@ -103,7 +103,7 @@ def test_clicking_an_incident_shows_its_evidence_leads_and_results(
 
     monkeypatch.setattr(streamlit_folium, "st_folium", clicked_on_b2)
     with app_on(engine, monkeypatch):
-        at = open_page(PAGE, {"period": "All dates", "lead": "L-1"})
+        at = open_page(PAGE, {"period": "All dates", "map_lead": "L-1"})
     assert seen[-1]["returned_objects"] == ["last_object_clicked_tooltip"]
     text = markdown(at)
     assert "##### Bravo PD · B-2" in text
@@ -126,7 +126,7 @@ def test_an_agency_never_sees_what_its_leads_do_not_share(
 ) -> None:
     alpha = Viewer("alpha-analyst", Role.ANALYST, agency_id=world.alpha)
     with app_on(engine, monkeypatch):
-        at = open_page(PAGE, {"period": "All dates", "lead": "L-2"}, viewer=alpha)
+        at = open_page(PAGE, {"period": "All dates", "map_lead": "L-2"}, viewer=alpha)
     assert drawn_ids(at) == world.ids(2)  # i3 is Charlie's and touches no lead of Alpha's
 
 

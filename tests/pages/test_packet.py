@@ -6,7 +6,7 @@ import json
 import pytest
 from sqlalchemy import Engine, select
 
-from cgic_data.queries.leads import CONFIRMED_LABEL, UNCONFIRMED_LABEL
+from cgic_data.lead_labels import CONFIRMED_LABEL, UNCONFIRMED_LABEL
 from cgic_data.schema import AuditEntry, CaseEvent, LeadView, NibinLead, Role
 from cgic_data.scope import Viewer
 from tests.apptest import app_on, open_page
@@ -47,8 +47,9 @@ def test_a_lead_link_opens_its_packet_and_is_audited(
     labels = [tab.label for tab in at.tabs]
     assert labels[:3] == ["Leads (1)", "Incidents (2)", "Evidence items (11)"]
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert chart["layout"]["map"]["style"] == "white-bg"  # no tiles from the internet
-    assert sorted(d for trace in chart["data"] for d in trace["hovertext"]) == ["I1", "I2"]
+    assert "map" not in chart["layout"]  # a plain SVG scatter: no map library, no tiles
+    markers = [trace for trace in chart["data"] if trace["mode"] == "markers"]
+    assert sorted(row[0] for trace in markers for row in trace["customdata"]) == ["I1", "I2"]
     assert [b.label for b in at.get("download_button")] == [
         "Excel workbook",
         "Printable case file (HTML)",

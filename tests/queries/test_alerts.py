@@ -5,8 +5,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import Engine, insert
 
+from cgic_data.lead_labels import CONFIRMED_LABEL, UNCONFIRMED_LABEL
 from cgic_data.queries import alerts
-from cgic_data.queries.leads import CONFIRMED_LABEL, UNCONFIRMED_LABEL
 from cgic_data.schema import AuditEntry, LeadItem, LeadStatus, Role, User
 from cgic_data.scope import Viewer
 from tests.factory import Builder

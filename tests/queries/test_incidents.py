@@ -20,10 +20,10 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine
 
+from cgic_data.lead_labels import CONFIRMED_LABEL, EXCLUDED_LABEL, UNCONFIRMED_LABEL
 from cgic_data.metrics.series import series_membership
 from cgic_data.queries import incident_choices, incident_detail, incidents
 from cgic_data.queries.incidents import Linkage, MapFilter
-from cgic_data.queries.leads import CONFIRMED_LABEL, EXCLUDED_LABEL, UNCONFIRMED_LABEL
 from cgic_data.schema import IncidentKind
 from cgic_data.scope import IncidentFilter, Viewer
 from tests.incident_world import World, build_world

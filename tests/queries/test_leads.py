@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select
 
+from cgic_data import lead_labels
 from cgic_data.metrics.series import series_membership
 from cgic_data.queries import leads
 from cgic_data.queries.leads import LeadFilter, SeriesFilter
@@ -75,11 +76,11 @@ def test_lead_table_for_lab_staff_counts_every_incident(engine: Engine, world: W
     assert l1.calibers == ".40 S&W, 9mm Luger"
     assert l1.days_since_issued == 25
     assert (l1.series_id, l1.series_size) == ("L-1", 3)  # L-1 and L-2 join i1, i2, i3
-    assert l1.label == leads.UNCONFIRMED_LABEL
+    assert l1.label == lead_labels.UNCONFIRMED_LABEL
     l2 = table.loc["L-2"]
-    assert (l2.recovered_firearm, l2.victims, l2.label) == (True, 3, leads.CONFIRMED_LABEL)
+    assert (l2.recovered_firearm, l2.victims, l2.label) == (True, 3, lead_labels.CONFIRMED_LABEL)
     l3 = table.loc["L-3"]
-    assert l3.label == leads.EXCLUDED_LABEL
+    assert l3.label == lead_labels.EXCLUDED_LABEL
     assert pd.isna(l3.series_id) and pd.isna(l3.series_size)  # an excluded lead joins no series
     assert table.loc["L-9", "series_size"] == 2
 
@@ -127,7 +128,7 @@ def test_series_table_figures_and_hits(engine: Engine, world: World) -> None:
     assert s.agencies == "Alpha PD, Bravo PD, Charlie PD"
     assert (s.victims, s.confirmed_hits, s.recovered_firearm) == (4, 1, True)
     assert (s.codis_hits, s.afis_hits) == (1, 0)
-    assert s.label == leads.UNCONFIRMED_LABEL  # L-1 is still only a lead
+    assert s.label == lead_labels.UNCONFIRMED_LABEL  # L-1 is still only a lead
     assert list(
         leads.series_table(engine, Viewer.system(), ALL, SeriesFilter(min_size=3), TODAY)[
             "series_id"

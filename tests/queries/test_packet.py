@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import Engine
 
-from cgic_data.queries.leads import CONFIRMED_LABEL, EXCLUDED_LABEL, UNCONFIRMED_LABEL
+from cgic_data.lead_labels import CONFIRMED_LABEL, EXCLUDED_LABEL, UNCONFIRMED_LABEL
 from cgic_data.queries.packet import GROUP_TITLES, load_packet
 from cgic_data.schema import CaseEventKind, Discipline, ItemKind, LeadStatus, ResultKind, Role
 from cgic_data.scope import Viewer

@@ -25,7 +25,6 @@ import pandas as pd
 from sqlalchemy import Engine, insert, select, update
 
 from cgic_data import audit
-from cgic_data.queries.lead_selection import lead_visibility
 from cgic_data.queries.leads import LeadFilter, lead_table
 from cgic_data.schema import (
     CaseEvent,
@@ -36,7 +35,7 @@ from cgic_data.schema import (
     Role,
     User,
 )
-from cgic_data.scope import IncidentFilter, Viewer
+from cgic_data.scope import IncidentFilter, Viewer, lead_visibility
 
 STALE_AFTER_DAYS = 7
 WORK_STATES = ("new", "growing", "unassigned", "stale")

@@ -102,6 +102,21 @@ def incidents_shared_with(agency_id: int) -> Select[tuple[int]]:
     )
 
 
+def lead_visibility(viewer: Viewer) -> ColumnElement[bool]:
+    """Leads ``viewer`` may list: all for lab staff, else those linking one of its incidents
+    (excluded ones too: an agency sees the examiner's verdict on its own links). A lead between
+    two other agencies is never named to an agency, even on an incident it may see."""
+    if viewer.sees_all_agencies:
+        return true()
+    touching = (
+        select(LeadItem.lead_id)
+        .join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
+        .join(Incident, Incident.id == EvidenceItem.incident_id)
+        .where(Incident.agency_id == viewer.agency_id)
+    )
+    return NibinLead.id.in_(touching)
+
+
 def visibility_condition(
     viewer: Viewer, incident: type[Incident] = Incident
 ) -> ColumnElement[bool]:

@@ -29,7 +29,7 @@ from cgic_data.schema import (
     NibinLead,
     Town,
 )
-from cgic_data.scope import IncidentFilter, Viewer, incident_conditions
+from cgic_data.scope import IncidentFilter, Viewer, incident_conditions, lead_visibility
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def incident_detail(engine: Engine, viewer: Viewer, incident_id: int) -> Inciden
         incident = dict(found)
         incident["kind"] = IncidentKind(incident["kind"]).value
         evidence = _evidence(conn, incident_id)
-        leads = _leads_of(conn, visible, incident_id)
+        leads = _leads_of(conn, viewer, visible, incident_id)
         series_id = series_of_incidents(conn, [incident_id]).get(incident_id)
         results = _results_for(conn, visible, incident_id)
     return IncidentDetail(incident, evidence, leads, results, series_id)
@@ -112,7 +112,9 @@ def _evidence(conn: Connection, incident_id: int) -> pd.DataFrame:
     return frame
 
 
-def _leads_of(conn: Connection, visible: ColumnElement[bool], incident_id: int) -> pd.DataFrame:
+def _leads_of(
+    conn: Connection, viewer: Viewer, visible: ColumnElement[bool], incident_id: int
+) -> pd.DataFrame:
     """The leads linking this incident, each with the other incidents it links that are visible."""
     own = (
         select(LeadItem.lead_id)
@@ -133,7 +135,7 @@ def _leads_of(conn: Connection, visible: ColumnElement[bool], incident_id: int) 
         .join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
         .join(Incident, Incident.id == EvidenceItem.incident_id)
         .join(Agency, Agency.id == Incident.agency_id)
-        .where(NibinLead.id.in_(own), visible)
+        .where(NibinLead.id.in_(own), visible, lead_visibility(viewer))
         .distinct()
         .order_by(NibinLead.lead_number, Agency.name, Incident.incident_number)
     )

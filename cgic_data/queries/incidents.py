@@ -37,7 +37,7 @@ from cgic_data.schema import (
     NibinLead,
     Town,
 )
-from cgic_data.scope import IncidentFilter, Viewer, incident_conditions
+from cgic_data.scope import IncidentFilter, Viewer, incident_conditions, lead_visibility
 
 MAX_POINTS = 20_000
 CELL_LAT = 0.02  # degrees: about 2.2 km north-south
@@ -217,7 +217,7 @@ def incident_map_data(
         if total > max_points:
             cells = _cells(conn, and_(where, has_place))
             return MapData(total, total - mapped, None, cells, extent, unknown)
-        points = _with_links(conn, _points(conn, where), where)
+        points = _with_links(conn, viewer, _points(conn, where), where)
     return MapData(total, total - mapped, points, None, extent, unknown)
 
 
@@ -259,7 +259,9 @@ def _points(conn: Connection, where: ColumnElement[bool]) -> pd.DataFrame:
     return frame
 
 
-def _with_links(conn: Connection, frame: pd.DataFrame, where: ColumnElement[bool]) -> pd.DataFrame:
+def _with_links(
+    conn: Connection, viewer: Viewer, frame: pd.DataFrame, where: ColumnElement[bool]
+) -> pd.DataFrame:
     """Add calibers, lead numbers (with status), hit status and series id to incident rows.
 
     ``where`` selects the same incidents as ``frame``: the narrow (incident, caliber) and
@@ -281,7 +283,7 @@ def _with_links(conn: Connection, frame: pd.DataFrame, where: ColumnElement[bool
         select(EvidenceItem.incident_id, NibinLead.lead_number, NibinLead.status)
         .join(LeadItem, LeadItem.item_id == EvidenceItem.id)
         .join(NibinLead, NibinLead.id == LeadItem.lead_id)
-        .where(EvidenceItem.incident_id.in_(matching))
+        .where(EvidenceItem.incident_id.in_(matching), lead_visibility(viewer))
         .distinct()
     )
     for incident_id, number, status in conn.execute(lead_rows):

@@ -23,12 +23,18 @@ from dataclasses import dataclass
 from typing import Literal
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, Engine, func, select, true
+from sqlalchemy import Connection, Engine, func, select
 
 from cgic_data.frames import query_frame, read_frame
 from cgic_data.metrics.series import lead_incident_pairs, series_from_pairs
 from cgic_data.schema import EvidenceItem, Incident, LeadItem, LeadStatus, NibinLead
-from cgic_data.scope import IncidentFilter, Viewer, scoped_incident_ids, visibility_condition
+from cgic_data.scope import (
+    IncidentFilter,
+    Viewer,
+    lead_visibility,
+    scoped_incident_ids,
+    visibility_condition,
+)
 
 SelectionKind = Literal["lead", "series"]
 
@@ -51,19 +57,6 @@ class LeadSelection:
         if self.kind == "lead":
             return f"Lead {self.asked_for}"
         return f"Series {self.series_id}"
-
-
-def lead_visibility(viewer: Viewer) -> ColumnElement[bool]:
-    """Leads open to ``viewer``: all for lab staff, else those linking one of its incidents."""
-    if viewer.sees_all_agencies:
-        return true()
-    touching = (
-        select(LeadItem.lead_id)
-        .join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
-        .join(Incident, Incident.id == EvidenceItem.incident_id)
-        .where(Incident.agency_id == viewer.agency_id)
-    )
-    return NibinLead.id.in_(touching)
 
 
 def select_lead(engine: Engine, viewer: Viewer, lead_number: str) -> LeadSelection | None:

@@ -23,7 +23,6 @@ from sqlalchemy import Engine, Select, func, select, union
 from cgic_data.frames import query_frame
 from cgic_data.lead_labels import CONFIRMED_LABEL, UNCONFIRMED_LABEL, lead_label
 from cgic_data.metrics.series import lead_incident_pairs, series_from_pairs
-from cgic_data.queries.lead_selection import lead_visibility
 from cgic_data.schema import (
     Agency,
     CaseEvent,
@@ -44,6 +43,7 @@ from cgic_data.scope import (
     Viewer,
     date_conditions,
     day_start,
+    lead_visibility,
     scoped_incident_ids,
     visibility_condition,
 )

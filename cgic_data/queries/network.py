@@ -26,7 +26,7 @@ from sqlalchemy import Engine, or_, select
 from cgic_data.frames import read_frame
 from cgic_data.lead_labels import UNCONFIRMED_LABEL
 from cgic_data.metrics.series import series_membership
-from cgic_data.queries.lead_selection import LeadSelection, lead_visibility
+from cgic_data.queries.lead_selection import LeadSelection
 from cgic_data.schema import (
     Agency,
     EvidenceItem,
@@ -40,7 +40,13 @@ from cgic_data.schema import (
     ResultKind,
     Town,
 )
-from cgic_data.scope import IncidentFilter, Viewer, scoped_incident_ids, visibility_condition
+from cgic_data.scope import (
+    IncidentFilter,
+    Viewer,
+    lead_visibility,
+    scoped_incident_ids,
+    visibility_condition,
+)
 
 LAYOUT_SEED = 7
 HIT_KINDS = (ResultKind.CODIS, ResultKind.AFIS)

@@ -29,7 +29,7 @@ from cgic_data.frames import read_frame
 from cgic_data.lead_labels import UNCONFIRMED_LABEL
 from cgic_data.metrics import lead_gaps
 from cgic_data.metrics.lead_gaps import GapKind
-from cgic_data.queries.lead_selection import LeadSelection, lead_visibility
+from cgic_data.queries.lead_selection import LeadSelection
 from cgic_data.schema import (
     Agency,
     CaseEvent,
@@ -45,7 +45,7 @@ from cgic_data.schema import (
     Town,
     Trace,
 )
-from cgic_data.scope import Viewer, visibility_condition
+from cgic_data.scope import Viewer, lead_visibility, visibility_condition
 
 
 class EventKind(enum.StrEnum):

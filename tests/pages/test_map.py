@@ -74,7 +74,7 @@ def test_series_and_type_filters_from_the_url(
     engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with app_on(engine, monkeypatch):
-        at = open_page(PAGE, {"period": "All dates", "series": "L-2", "kind": "Shooting"})
+        at = open_page(PAGE, {"period": "All dates", "map_series": "L-2", "kind": "Shooting"})
     assert drawn_ids(at) == world.ids(1, 3)  # the shootings of series L-1 (named by any lead)
     with app_on(engine, monkeypatch):
         at = open_page(PAGE, {"period": "All dates", "linked": "Confirmed hits only"})
@@ -117,7 +117,7 @@ def test_clicking_an_incident_shows_its_evidence_leads_and_results(
         assert "incident Bravo PD B-2" in list(views)
     # The incident's series has more than the lead shows: one click puts all of it on the map.
     at.button[0].click().run()
-    assert at.multiselect(key="series").value == ["L-1"]
+    assert at.multiselect(key="map_series").value == ["L-1"]
     assert "**3** incidents match" in markdown(at)
 
 

@@ -205,8 +205,9 @@ def test_incident_detail_respects_what_the_viewer_may_see(engine: Engine, world:
     assert incident_detail.incident_detail(engine, alpha, world.i[3]) is None
     detail = incident_detail.incident_detail(engine, alpha, world.i[2])
     assert detail is not None
-    # L-2 links Charlie's i3, which Alpha may not see: never named, its result never shown.
-    assert detail.leads.set_index("lead_number").loc["L-2", "linked_incidents"] == ""
+    # L-2 links Bravo's i2 to Charlie's i3 and touches no incident of Alpha: never named to
+    # Alpha, even on i2 which Alpha may see (through L-1), and i3's result is never shown.
+    assert "L-2" not in set(detail.leads["lead_number"])
     assert detail.results.empty
     gun = incident_detail.incident_detail(engine, LAB, world.i[4])
     assert gun is not None

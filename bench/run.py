@@ -41,6 +41,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 import cgic_ui.runtime as runtime  # noqa: E402
 from cgic_data.metrics.series import series_membership  # noqa: E402
+from cgic_data.scope import Viewer  # noqa: E402
 from cgic_data.store import is_empty, make_engine, prepare  # noqa: E402
 from cgic_ui.navigation import PAGES  # noqa: E402
 
@@ -146,7 +147,7 @@ def floor_seconds(runs: int) -> float:
 def page_queries(engine: Engine) -> dict[str, dict[str, str]]:
     """URL parameters that make the lead pages show the store's largest series (their heaviest
     view); the other pages open as a user lands on them."""
-    membership = series_membership(engine)
+    membership = series_membership(engine, Viewer.system())
     if membership.empty:
         return {}
     largest = str(membership["series_id"].value_counts().idxmax())

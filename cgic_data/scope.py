@@ -117,6 +117,15 @@ def lead_visibility(viewer: Viewer) -> ColumnElement[bool]:
     return NibinLead.id.in_(touching)
 
 
+def lead_in_scope(viewer: Viewer, lead_id: ColumnElement[int] | None = None) -> ColumnElement[bool]:
+    """Leads whose links ``viewer`` may follow: every lead for lab staff; for an agency, the live
+    (not excluded) leads touching its incidents. Series are built over these leads only, so a
+    series never names, counts or reaches through a lead the agency is not part of."""
+    if viewer.sees_all_agencies:
+        return true()
+    return (NibinLead.id if lead_id is None else lead_id).in_(shared_lead_ids(viewer.agency_id))
+
+
 def visibility_condition(
     viewer: Viewer, incident: type[Incident] = Incident
 ) -> ColumnElement[bool]:

@@ -5,8 +5,10 @@ incidents 1-2 and lead B links 2-3: 1, 2 and 3 are one series). Excluded leads (
 match) join nothing. A series is named after the lowest lead number in it, which is stable while the
 series grows. The connected components come from networkx over the lead-incident bipartite graph.
 
-What a viewer sees of a series is only its incidents visible to them (``cgic_data.scope``): sizes
-and dates are computed over those, so a series never reveals incidents the viewer may not see.
+A viewer's series are built over the leads in their scope only (``scope.lead_in_scope``: every
+lead for lab staff; for an agency, the live leads touching its incidents), so an agency's series
+never names, counts or reaches through a lead the agency is not part of, and sizes and dates are
+computed over incidents the viewer may see.
 """
 
 from __future__ import annotations
@@ -19,18 +21,19 @@ from sqlalchemy import ColumnElement, Connection, Engine, Select, select
 
 from cgic_data.frames import read_frame
 from cgic_data.schema import EvidenceItem, LeadItem, LeadStatus, NibinLead
+from cgic_data.scope import Viewer, lead_in_scope
 
 MEMBERSHIP_COLUMNS = ["incident_id", "series_id", "lead_count"]
 CHUNK = 5_000  # ids per IN list (SQLite allows 32,766 parameters)
 
 
-def lead_incident_pairs(engine: Engine) -> pd.DataFrame:
-    """(lead_id, lead_number, incident_id) for every lead that is not excluded."""
+def lead_incident_pairs(engine: Engine, viewer: Viewer) -> pd.DataFrame:
+    """(lead_id, lead_number, incident_id) for every lead in the viewer's scope, not excluded."""
     stmt = (
         select(NibinLead.id, NibinLead.lead_number, EvidenceItem.incident_id)
         .join(LeadItem, LeadItem.lead_id == NibinLead.id)
         .join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
-        .where(NibinLead.status != LeadStatus.EXCLUDED)
+        .where(NibinLead.status != LeadStatus.EXCLUDED, lead_in_scope(viewer))
         .distinct()
     )
     with engine.connect() as conn:
@@ -60,9 +63,9 @@ def series_from_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def series_membership(engine: Engine) -> pd.DataFrame:
+def series_membership(engine: Engine, viewer: Viewer) -> pd.DataFrame:
     """Every incident that belongs to a series, with its series id (see module docstring)."""
-    return series_from_pairs(lead_incident_pairs(engine))
+    return series_from_pairs(lead_incident_pairs(engine, viewer))
 
 
 def chunks(ids: Iterable[int], size: int = CHUNK) -> list[list[int]]:
@@ -71,13 +74,15 @@ def chunks(ids: Iterable[int], size: int = CHUNK) -> list[list[int]]:
     return [ordered[i : i + size] for i in range(0, len(ordered), size)]
 
 
-def _pairs_where(conn: Connection, condition: ColumnElement[bool]) -> set[tuple[int, str, int]]:
+def _pairs_where(
+    conn: Connection, viewer: Viewer, condition: ColumnElement[bool]
+) -> set[tuple[int, str, int]]:
     """(lead id, lead number, incident id) of non-excluded leads meeting ``condition``."""
     stmt = (
         select(NibinLead.id, NibinLead.lead_number, EvidenceItem.incident_id)
         .join(LeadItem, LeadItem.lead_id == NibinLead.id)
         .join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
-        .where(condition, NibinLead.status != LeadStatus.EXCLUDED)
+        .where(condition, NibinLead.status != LeadStatus.EXCLUDED, lead_in_scope(viewer))
         .distinct()
     )
     return {tuple(row) for row in conn.execute(stmt)}  # type: ignore[misc]
@@ -85,6 +90,7 @@ def _pairs_where(conn: Connection, condition: ColumnElement[bool]) -> set[tuple[
 
 def series_pairs(
     conn: Connection,
+    viewer: Viewer,
     *,
     incidents: Select[tuple[int]] | None = None,
     incident_ids: Iterable[int] = (),
@@ -104,16 +110,16 @@ def series_pairs(
     if incidents is not None:
         touching = select(LeadItem.lead_id).join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
         touching = touching.where(EvidenceItem.incident_id.in_(incidents))
-        pairs = _pairs_where(conn, NibinLead.id.in_(touching))
+        pairs = _pairs_where(conn, viewer, NibinLead.id.in_(touching))
         seen_leads |= {lead for lead, _, _ in pairs}
         new_incidents = {incident for _, _, incident in pairs} - seen_incidents
         seen_incidents |= new_incidents
     while new_incidents or new_leads:
         found: set[tuple[int, str, int]] = set()
         for chunk in chunks(new_incidents):
-            found |= _pairs_where(conn, EvidenceItem.incident_id.in_(chunk))
+            found |= _pairs_where(conn, viewer, EvidenceItem.incident_id.in_(chunk))
         for chunk in chunks(new_leads):
-            found |= _pairs_where(conn, NibinLead.id.in_(chunk))
+            found |= _pairs_where(conn, viewer, NibinLead.id.in_(chunk))
         pairs |= found
         new_leads = {lead for lead, _, _ in found} - seen_leads
         new_incidents = {incident for _, _, incident in found} - seen_incidents

@@ -72,7 +72,7 @@ def series_choices(
     """
     with engine.connect() as conn:
         start = conn.execute(_recent_leads(viewer, filt, leads)).scalars().all()
-        pairs = series_pairs(conn, lead_ids=start)
+        pairs = series_pairs(conn, viewer, lead_ids=start)
         visible: set[int] = set(pairs["incident_id"]) if viewer.sees_all_agencies else set()
         for chunk in [] if viewer.sees_all_agencies else chunks(set(pairs["incident_id"])):
             stmt = select(Incident.id).where(

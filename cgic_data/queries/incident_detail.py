@@ -78,7 +78,7 @@ def incident_detail(engine: Engine, viewer: Viewer, incident_id: int) -> Inciden
         incident["kind"] = IncidentKind(incident["kind"]).value
         evidence = _evidence(conn, incident_id)
         leads = _leads_of(conn, viewer, visible, incident_id)
-        series_id = series_of_incidents(conn, [incident_id]).get(incident_id)
+        series_id = series_of_incidents(conn, viewer, [incident_id]).get(incident_id)
         results = _results_for(conn, visible, incident_id)
     return IncidentDetail(incident, evidence, leads, results, series_id)
 

@@ -123,7 +123,7 @@ class MapData:
         return self.cells is not None
 
 
-def series_lead_ids(conn: Connection, lead_numbers: Iterable[str]) -> set[int]:
+def series_lead_ids(conn: Connection, viewer: Viewer, lead_numbers: Iterable[str]) -> set[int]:
     """Every non-excluded lead in the series of any of ``lead_numbers``."""
     numbers = sorted(set(lead_numbers))
     start = conn.execute(
@@ -131,18 +131,23 @@ def series_lead_ids(conn: Connection, lead_numbers: Iterable[str]) -> set[int]:
             NibinLead.lead_number.in_(numbers), NibinLead.status != LeadStatus.EXCLUDED
         )
     ).scalars()
-    return set(series_pairs(conn, lead_ids=start)["lead_id"])
+    return set(series_pairs(conn, viewer, lead_ids=start)["lead_id"])
 
 
 def series_of_incidents(
-    conn: Connection, incident_ids: Iterable[int], incidents: Select[tuple[int]] | None = None
+    conn: Connection,
+    viewer: Viewer,
+    incident_ids: Iterable[int],
+    incidents: Select[tuple[int]] | None = None,
 ) -> dict[int, str]:
     """Series id (lowest lead number of the series) of each of these incidents that has one.
 
     ``incidents``: the same ids as a query, for thousands of incidents (see ``series_pairs``).
     """
     asked = set(incident_ids)
-    membership = series_from_pairs(series_pairs(conn, incidents=incidents, incident_ids=asked))
+    membership = series_from_pairs(
+        series_pairs(conn, viewer, incidents=incidents, incident_ids=asked)
+    )
     return {
         incident: series
         for incident, series in zip(membership["incident_id"], membership["series_id"], strict=True)
@@ -185,7 +190,7 @@ def map_conditions(
         by_lead = _incidents_of_leads(NibinLead.lead_number.in_(mf.lead_numbers))
         selection.append(Incident.id.in_(by_lead))
     if mf.series_ids:
-        lead_ids = series_lead_ids(conn, mf.series_ids)
+        lead_ids = series_lead_ids(conn, viewer, mf.series_ids)
         selection.append(Incident.id.in_(_incidents_of_leads(NibinLead.id.in_(lead_ids))))
     if selection:
         conditions.append(or_(*selection))
@@ -288,7 +293,7 @@ def _with_links(
     )
     for incident_id, number, status in conn.execute(lead_rows):
         leads[incident_id].add((number, LeadStatus(status).value))
-    series = series_of_incidents(conn, ids, matching) if leads else {}
+    series = series_of_incidents(conn, viewer, ids, matching) if leads else {}
     out = frame.copy()
     out["calibers"] = [", ".join(sorted(calibers[i])) if i in calibers else None for i in ids]
     out["leads"] = [

@@ -25,8 +25,8 @@ from typing import Literal
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 
-from cgic_data.frames import query_frame, read_frame
-from cgic_data.metrics.series import lead_incident_pairs, series_from_pairs
+from cgic_data.frames import query_frame
+from cgic_data.metrics.series import lead_incident_pairs, series_from_pairs, series_pairs
 from cgic_data.schema import EvidenceItem, Incident, LeadItem, LeadStatus, NibinLead
 from cgic_data.scope import (
     IncidentFilter,
@@ -72,7 +72,7 @@ def select_lead(engine: Engine, viewer: Viewer, lead_number: str) -> LeadSelecti
         incidents = _visible_incidents(conn, viewer, [lead.id])
         series_id, series_leads = None, 0
         if lead.status != LeadStatus.EXCLUDED:
-            pairs = _component_pairs(conn, lead.id)
+            pairs = series_pairs(conn, viewer, lead_ids=[lead.id])
             series_id = str(series_from_pairs(pairs)["series_id"].iloc[0])
             series_leads = int(pairs["lead_id"].nunique())
     unconfirmed = () if lead.status == LeadStatus.CONFIRMED else (lead_number.strip(),)
@@ -104,7 +104,9 @@ def select_series(engine: Engine, viewer: Viewer, series_key: str) -> LeadSelect
         ).scalar_one_or_none()
         if start is None:
             return None
-        pairs = _component_pairs(conn, start)
+        pairs = series_pairs(conn, viewer, lead_ids=[start])
+        if pairs.empty:  # the lead is not in the viewer's scope
+            return None
         series_id = str(series_from_pairs(pairs)["series_id"].iloc[0])
         component_leads = sorted(set(pairs["lead_id"]))
         shown = conn.execute(
@@ -148,43 +150,6 @@ def _visible_incidents(conn: Connection, viewer: Viewer, lead_ids: list[int]) ->
         .order_by(Incident.id)
     )
     return tuple(conn.execute(stmt).scalars())
-
-
-def _pairs_of_leads(conn: Connection, lead_ids: set[int]) -> pd.DataFrame:
-    stmt = (
-        select(NibinLead.id, NibinLead.lead_number, EvidenceItem.incident_id)
-        .join(LeadItem, LeadItem.lead_id == NibinLead.id)
-        .join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
-        .where(NibinLead.id.in_(lead_ids))
-        .distinct()
-    )
-    return read_frame(conn, stmt, ["lead_id", "lead_number", "incident_id"])
-
-
-def _component_pairs(conn: Connection, lead_id: int) -> pd.DataFrame:
-    """The (lead, incident) pairs of the series holding ``lead_id``: breadth-first over leads
-    that are not excluded, one hop (incidents, then the leads touching them) per round."""
-    leads: set[int] = {lead_id}
-    frontier = {lead_id}
-    incidents: set[int] = set()
-    while frontier:
-        new_incidents = set(_pairs_of_leads(conn, frontier)["incident_id"]) - incidents
-        incidents |= new_incidents
-        if not new_incidents:
-            break
-        touching = conn.execute(
-            select(LeadItem.lead_id)
-            .join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
-            .join(NibinLead, NibinLead.id == LeadItem.lead_id)
-            .where(
-                EvidenceItem.incident_id.in_(new_incidents),
-                NibinLead.status != LeadStatus.EXCLUDED,
-            )
-            .distinct()
-        ).scalars()
-        frontier = set(touching) - leads
-        leads |= frontier
-    return _pairs_of_leads(conn, leads)
 
 
 # --- what the pickers offer ------------------------------------------------------------------
@@ -233,7 +198,7 @@ def series_choices(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.D
     Columns: series_id, incidents (of the series the viewer may see), last (latest of them).
     Only series with a lead open to the viewer are offered (an agency's own series).
     """
-    pairs = lead_incident_pairs(engine)
+    pairs = lead_incident_pairs(engine, viewer)
     membership = series_from_pairs(pairs)
     columns = ["series_id", "incidents", "last"]
     if membership.empty:

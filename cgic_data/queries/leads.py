@@ -186,7 +186,7 @@ def visible_series(engine: Engine, viewer: Viewer) -> pd.DataFrame:
     The components come from all non-excluded leads (``metrics.series``); the size counts only the
     viewer's visible incidents, as everywhere else.
     """
-    membership = series_from_pairs(lead_incident_pairs(engine))
+    membership = series_from_pairs(lead_incident_pairs(engine, viewer))
     with engine.connect() as conn:
         visible = set(conn.execute(scoped_incident_ids(viewer, IncidentFilter())).scalars())
     membership = membership[membership["incident_id"].isin(visible)].copy()
@@ -324,7 +324,7 @@ def series_table(
     ``leads`` counts the series' leads the viewer may list. The label stays "investigative lead"
     until every lead in the series is a confirmed hit.
     """
-    pairs = lead_incident_pairs(engine)
+    pairs = lead_incident_pairs(engine, viewer)
     series = visible_series(engine, viewer)
     with engine.connect() as conn:
         matching = set(conn.execute(scoped_incident_ids(viewer, filt)).scalars())

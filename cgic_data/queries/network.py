@@ -228,7 +228,7 @@ def _subject_hits(
     with engine.connect() as conn:
         hits = read_frame(conn, stmt)
     hits["in_filter"] = hits["in_filter"].astype(bool)
-    membership = series_membership(engine)[["incident_id", "series_id"]]
+    membership = series_membership(engine, viewer)[["incident_id", "series_id"]]
     return hits.merge(membership, on="incident_id", how="left")
 
 

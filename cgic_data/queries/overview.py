@@ -160,7 +160,7 @@ def most_active_series(
     """
     with engine.connect() as conn:
         # Walk out from the period's incidents: whole series, without the statewide graph.
-        pairs = series_pairs(conn, incidents=scoped_incident_ids(viewer, filt))
+        pairs = series_pairs(conn, viewer, incidents=scoped_incident_ids(viewer, filt))
     membership = series_from_pairs(pairs)
     columns = [
         "series_id",

@@ -186,7 +186,7 @@ def guns_in_shootings(
         .limit(limit)
     )
     frame = frame_of(engine, stmt)
-    series = series_membership(engine)[["incident_id", "series_id"]]
+    series = series_membership(engine, viewer)[["incident_id", "series_id"]]
     frame = frame.merge(series, on="incident_id", how="left")
     columns = [
         "firearm_number", "make", "model", "caliber", "recovering_agency", "trace_number",

@@ -5,6 +5,7 @@ from sqlalchemy import Engine
 
 from cgic_data.metrics.series import series_from_pairs, series_membership
 from cgic_data.schema import LeadStatus
+from cgic_data.scope import Viewer
 from tests.factory import Builder
 
 
@@ -48,7 +49,7 @@ def test_excluded_leads_join_nothing_in_the_store(engine: Engine) -> None:
     # without this exclusion i2-i3 would merge the two series
     b.lead([b.item(i2), b.item(i3)], number="L-1", status=LeadStatus.EXCLUDED)
     b.lead([b.item(i3), b.item(i4)], number="L-3", status=LeadStatus.CONFIRMED)
-    assert groups(series_membership(engine)) == {"L-2": {i1, i2}, "L-3": {i3, i4}}
+    assert groups(series_membership(engine, Viewer.system())) == {"L-2": {i1, i2}, "L-3": {i3, i4}}
 
 
 def test_a_lead_that_grows_pulls_a_new_incident_into_the_series(engine: Engine) -> None:
@@ -57,6 +58,6 @@ def test_a_lead_that_grows_pulls_a_new_incident_into_the_series(engine: Engine) 
     i1, i2, i3 = (b.incident(a) for _ in range(3))
     # two items of one incident in the same lead count once
     b.lead([b.item(i1), b.item(i1), b.item(i2), b.item(i3)], number="L-5")
-    membership = series_membership(engine)
+    membership = series_membership(engine, Viewer.system())
     assert groups(membership) == {"L-5": {i1, i2, i3}}
     assert len(membership) == 3

@@ -62,11 +62,11 @@ def test_a_series_link_draws_its_graph(
     assert subjects[["subject_ref", "series"]].values.tolist() == [["SUBJ-1", "L-1, L-5"]]
 
 
-def test_an_agency_sees_its_part_of_the_series(
+def test_an_agency_sees_its_part_of_the_series_named_after_its_own_lead(
     engine: Engine, world: LeadWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with app_on(engine, monkeypatch):
-        at = open_page(PAGE, {"series": "L-1"}, viewer=world.analyst(world.charlie))
+        at = open_page(PAGE, {"series": "L-2"}, viewer=world.analyst(world.charlie))
     traces = drawn(at)
     assert traces["Incident"]["text"] == ["B-1", "C-1"]
     assert traces["Lead — confirmed hit"]["text"] == ["L-2"]

@@ -116,11 +116,15 @@ def test_agencies_see_their_own_and_what_their_leads_share(engine: Engine, world
     for agency, numbers in expected.items():
         data = incidents.incident_map_data(engine, world.viewer(agency), ALL, everything)
         assert shown(data) == world.ids(*numbers)
-    # Charlie selects series L-1 but never sees Alpha's i1 in it.
+    # Charlie's part of the series is built over Charlie's own lead L-2 and named after it: it
+    # never reaches Alpha's i1 through L-1, and L-1 (not Charlie's) selects nothing.
+    charlie = world.viewer(world.charlie)
     charlie_series = incidents.incident_map_data(
-        engine, world.viewer(world.charlie), ALL, MapFilter(series_ids=("L-1",))
+        engine, charlie, ALL, MapFilter(series_ids=("L-2",))
     )
     assert shown(charlie_series) == world.ids(2, 3)
+    not_charlies = incidents.incident_map_data(engine, charlie, ALL, MapFilter(series_ids=("L-1",)))
+    assert shown(not_charlies) == set()
 
 
 def test_unknown_lead_numbers_are_reported(engine: Engine, world: World) -> None:
@@ -147,12 +151,16 @@ def test_above_the_point_cap_counts_per_cell_come_back(engine: Engine, world: Wo
 
 
 def test_series_walk_matches_the_series_definition(engine: Engine, world: World) -> None:
-    expected = series_membership(engine).set_index("incident_id")["series_id"].to_dict()
+    expected = (
+        series_membership(engine, Viewer.system()).set_index("incident_id")["series_id"].to_dict()
+    )
     with engine.connect() as conn:
-        assert incidents.series_of_incidents(conn, world.i.values()) == expected
-        assert incidents.series_of_incidents(conn, [world.i[3]]) == {world.i[3]: "L-1"}
-        assert incidents.series_of_incidents(conn, [world.i[5]]) == {}
-        assert len(incidents.series_lead_ids(conn, ["L-2"])) == 2
+        assert incidents.series_of_incidents(conn, Viewer.system(), world.i.values()) == expected
+        assert incidents.series_of_incidents(conn, Viewer.system(), [world.i[3]]) == {
+            world.i[3]: "L-1"
+        }
+        assert incidents.series_of_incidents(conn, Viewer.system(), [world.i[5]]) == {}
+        assert len(incidents.series_lead_ids(conn, Viewer.system(), ["L-2"])) == 2
 
 
 def test_filter_choices(engine: Engine, world: World) -> None:
@@ -174,7 +182,7 @@ def test_filter_choices(engine: Engine, world: World) -> None:
     series = incident_choices.series_choices(engine, LAB, ALL)
     assert series.values.tolist() == [["L-1", 3, 2], ["L-4", 2, 1]]
     charlie = incident_choices.series_choices(engine, world.viewer(world.charlie), ALL)
-    assert charlie.values.tolist() == [["L-1", 2, 2], ["L-4", 2, 1]]
+    assert charlie.values.tolist() == [["L-2", 2, 1], ["L-4", 2, 1]]  # named after its own lead
     assert incident_choices.caliber_choices(engine) == [".40 S&W", ".45 Auto", "9mm Luger"]
 
 

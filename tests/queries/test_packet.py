@@ -151,8 +151,10 @@ def test_an_agency_never_sees_incidents_of_leads_that_do_not_touch_it(
 ) -> None:
     charlie = Viewer("cy", Role.ANALYST, agency_id=world.c)
     assert load_packet(engine, charlie, "lead", "L-1") is None  # L-1 does not touch Charlie
-    # Charlie reaches the series through L-2 only: i2 and its own i3, never Alpha's i1
-    series = load_packet(engine, charlie, "series", "L-1")
+    # Charlie's part of the series is built over L-2 only and named after it: i2 and its own i3,
+    # never Alpha's i1; the lead Charlie is not part of does not even name the series
+    assert load_packet(engine, charlie, "series", "L-1") is None
+    series = load_packet(engine, charlie, "series", "L-2")
     assert series is not None
     from_incidents(series, 2, 3)
     assert series.groups["Leads"]["lead_number"].tolist() == ["L-2"]

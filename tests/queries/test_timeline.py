@@ -161,8 +161,9 @@ def test_an_agency_sees_only_its_leads_and_what_they_share(
     }
     charlie = world.analyst(world.charlie)
     assert lead_selection.select_lead(engine, charlie, "L-1") is None
-    assert series(engine, charlie).lead_numbers == ("L-2",)
-    assert set(series(engine, charlie).incident_ids) == {world.b1, world.c1_incident}
+    assert lead_selection.select_series(engine, charlie, "L-1") is None  # not Charlie's lead
+    assert series(engine, charlie, "L-2").lead_numbers == ("L-2",)
+    assert set(series(engine, charlie, "L-2").incident_ids) == {world.b1, world.c1_incident}
     assert lead_selection.select_series(engine, charlie, "L-5") is None
 
 
@@ -256,4 +257,4 @@ def test_pickers_offer_what_the_filter_and_the_viewer_allow(
     charlie = world.analyst(world.charlie)
     assert lead_selection.series_choices(engine, charlie, everything)[
         ["series_id", "incidents"]
-    ].values.tolist() == [["L-1", 2]]
+    ].values.tolist() == [["L-2", 2]]  # named after Charlie's own lead

@@ -1,10 +1,12 @@
 """Benchmark every page of the app on a store of a given scale, on SQLite and PostgreSQL.
 
 usage: .venv/bin/python bench/run.py [--scale 100] [--backends sqlite,postgresql] [--runs 3]
-                                     [--reuse] [--out bench/results.md]
+                                     [--reuse] [--views "lab:Last 28 days,agency:All dates"]
+                                     [--out bench/results.md]
 
 For each backend it builds a demo store at ``--scale`` (timed; ``--reuse`` keeps an existing one),
-then for every page in ``cgic_ui.navigation.PAGES``:
+then for every page in ``cgic_ui.navigation.PAGES`` that the viewer may open, for each view of
+``--views`` (a lab-wide admin or the busiest agency's commander, signed in; a sidebar period):
   * cold: the page script through ``streamlit.testing.v1.AppTest`` with empty caches;
   * warm: the same run again with caches filled (median of ``--runs``);
   * sql:  the page's own queries (recorded during the cold run) run directly on the engine, no
@@ -28,6 +30,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -35,15 +38,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import streamlit as st  # noqa: E402
-from sqlalchemy import Engine, create_engine, text  # noqa: E402
+from sqlalchemy import Engine, create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 import cgic_ui.runtime as runtime  # noqa: E402
-from cgic_data.metrics.series import series_membership  # noqa: E402
-from cgic_data.scope import Viewer  # noqa: E402
-from cgic_data.store import is_empty, make_engine, prepare  # noqa: E402
+from cgic_data.queries.lead_selection import series_choices  # noqa: E402
+from cgic_data.schema import Agency, Incident, Role  # noqa: E402
+from cgic_data.scope import IncidentFilter, Viewer  # noqa: E402
+from cgic_data.store import is_empty, make_engine, prepare, store_info  # noqa: E402
+from cgic_ui.context import ALL_DATES, DEFAULT_PERIOD, period_dates  # noqa: E402
 from cgic_ui.navigation import PAGES  # noqa: E402
+from tests.apptest import sign_in_as  # noqa: E402
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 600
@@ -52,10 +58,13 @@ TIMEOUT = 600
 @dataclass
 class PageTiming:
     title: str
+    who: str
+    period: str
     cold: float
     warm: float
     sql: float
     queries: int
+    slowest: str = ""
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -112,12 +121,47 @@ def _record_queries(calls: list[tuple[Callable[..., Any], tuple[Any, ...], dict[
     return original, recording
 
 
-def started_app() -> AppTest:
-    """app.py run once (sign-in off, the default page): the session and shared filter exist.
+@dataclass(frozen=True)
+class View:
+    """Who opens the pages (a signed-in viewer) and at which sidebar period."""
 
-    The sidebar period is "All dates": every page at its heaviest, the whole store in scope."""
+    who: str
+    viewer: Viewer
+    period: str
+
+
+def views(engine: Engine, spec: str) -> list[View]:
+    """``lab:<period>`` (a lab-wide admin: every agency) and ``agency:<period>`` (a commander of
+    the agency with the most incidents: its own incidents plus what its leads share)."""
+    with engine.connect() as conn:
+        busiest = conn.execute(
+            select(Agency.id, Agency.name)
+            .join(Incident, Incident.agency_id == Agency.id)
+            .group_by(Agency.id, Agency.name)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).one()
+    lab = Viewer("bench-lab", Role.ADMIN, None)
+    agency = Viewer("bench-commander", Role.COMMANDER, busiest.id)
+    out = []
+    for item in spec.split(","):
+        kind, _, period = item.partition(":")
+        if kind == "lab":
+            out.append(View("lab-wide", lab, period))
+        elif kind == "agency":
+            out.append(View(f"{busiest.name} commander", agency, period))
+        else:
+            raise SystemExit(f"--views: {item!r} is not lab:<period> or agency:<period>")
+    return out
+
+
+def started_app(view: View) -> AppTest:
+    """app.py run once (signed in as the view's viewer, the default page) with the sidebar
+    period: the session and shared filter exist. "All dates" puts the whole store in scope:
+    every page at its heaviest; the default period is what a user opens on a Monday morning."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["period"] = "All dates"
+    at.query_params["period"] = view.period
+    sign_in_as(at, view.viewer)
     at.run()
     return at
 
@@ -128,7 +172,10 @@ def timed_run(at: AppTest, path: str, query: dict[str, str]) -> tuple[float, lis
     at.switch_page(path)
     for key, value in query.items():
         at.query_params[key] = value
-    at.run()
+    try:
+        at.run()
+    except Exception as exc:  # AppTest itself failed (e.g. a widget's value left its options)
+        return time.perf_counter() - started, [f"AppTest: {type(exc).__name__}: {exc}"[:200]]
     elapsed = time.perf_counter() - started
     return elapsed, [str(e.value)[:200] for e in at.exception]
 
@@ -144,47 +191,84 @@ def floor_seconds(runs: int) -> float:
     return statistics.median(times)
 
 
-def page_queries(engine: Engine) -> dict[str, dict[str, str]]:
-    """URL parameters that make the lead pages show the store's largest series (their heaviest
-    view); the other pages open as a user lands on them."""
-    membership = series_membership(engine, Viewer.system())
-    if membership.empty:
+def page_queries(engine: Engine, view: View) -> dict[str, dict[str, str]]:
+    """URL parameters that make the lead pages show the largest series the viewer can pick at the
+    view's period (their heaviest view); the other pages open as a user lands on them."""
+    generated = store_info(engine).get("demo_generated_for")  # the app's 'today' (runtime.py)
+    today = date.fromisoformat(generated) if generated else date.today()
+    start, end = period_dates(view.period, today)
+    choices = series_choices(engine, view.viewer, IncidentFilter(start=start, end=end))
+    if choices.empty:
         return {}
-    largest = str(membership["series_id"].value_counts().idxmax())
-    view = {"show": "Series", "series": largest}
-    return {f"pages/{name}.py": view for name in ("packet", "timeline", "network")}
+    largest = str(choices.sort_values("incidents", ascending=False)["series_id"].iloc[0])
+    params = {"show": "Series", "series": largest}
+    return {f"pages/{name}.py": params for name in ("packet", "timeline", "network")}
 
 
-def bench_pages(engine: Engine, runs: int) -> list[PageTiming]:
+def bench_pages(engine: Engine, runs: int, spec: str) -> list[PageTiming]:
     os.environ["CGIC_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
     os.environ["CGIC_DEMO_ON_EMPTY"] = "never"
-    os.environ["CGIC_AUTH"] = "off"
-    queries = page_queries(engine)
+    os.environ.pop("CGIC_AUTH", None)  # sign-in on, as in production
     results = []
-    for spec in PAGES:
-        at = started_app()
-        st.cache_data.clear()  # cold: nothing of this page (or the default page) is cached
-        calls: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
-        original, recording = _record_queries(calls)
-        runtime._cached_call = recording  # type: ignore[assignment]
-        try:
-            cold, errors = timed_run(at, spec.path, queries.get(spec.path, {}))
-        finally:
-            runtime._cached_call = original  # type: ignore[assignment]
-        warm = statistics.median(
-            timed_run(at, spec.path, queries.get(spec.path, {}))[0] for _ in range(runs)
-        )
-        sql_times = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            for function, args, kwargs in calls:
-                function(engine, *args, **kwargs)
-            sql_times.append(time.perf_counter() - started)
-        results.append(
-            PageTiming(spec.title, cold, warm, statistics.median(sql_times), len(calls), errors)
-        )
-        print(f"  {spec.title:28s} cold {cold:6.2f}s warm {warm:6.2f}s sql {results[-1].sql:6.2f}s")
+    for view in views(engine, spec):
+        queries = page_queries(engine, view)
+        for page in PAGES:
+            if view.viewer.role not in page.roles:
+                continue
+            results.append(bench_page(engine, page.title, page.path, view, queries, runs))
+            r = results[-1]
+            print(
+                f"  {r.title:28s} {r.who[:20]:20s} {r.period:13s} cold {r.cold:6.2f}s "
+                f"warm {r.warm:6.2f}s sql {r.sql:6.2f}s  {r.slowest}",
+                flush=True,
+            )
     return results
+
+
+def bench_page(
+    engine: Engine,
+    title: str,
+    path: str,
+    view: View,
+    queries: dict[str, dict[str, str]],
+    runs: int,
+) -> PageTiming:
+    """Cold, warm and SQL seconds of one page for one view."""
+    at = started_app(view)
+    st.cache_data.clear()  # cold: nothing of this page (or the default page) is cached
+    calls: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
+    original, recording = _record_queries(calls)
+    runtime._cached_call = recording  # type: ignore[assignment]
+    try:
+        cold, errors = timed_run(at, path, queries.get(path, {}))
+    finally:
+        runtime._cached_call = original  # type: ignore[assignment]
+    warm_runs = [timed_run(at, path, queries.get(path, {})) for _ in range(runs)]
+    warm = statistics.median(seconds for seconds, _ in warm_runs)
+    errors += sorted({f"warm: {e}" for _, run_errors in warm_runs for e in run_errors})
+    sql_times, per_call = [], [0.0] * len(calls)
+    for _ in range(runs):
+        started = time.perf_counter()
+        for n, (function, args, kwargs) in enumerate(calls):
+            call_started = time.perf_counter()
+            function(engine, *args, **kwargs)
+            per_call[n] += time.perf_counter() - call_started
+        sql_times.append(time.perf_counter() - started)
+    slowest = ""
+    if calls:
+        n = max(range(len(calls)), key=per_call.__getitem__)
+        slowest = f"{calls[n][0].__module__.split('.')[-1]}.{calls[n][0].__name__} {per_call[n] / runs:.2f}"
+    return PageTiming(
+        title,
+        view.who,
+        view.period,
+        cold,
+        warm,
+        statistics.median(sql_times),
+        len(calls),
+        slowest,
+        errors,
+    )
 
 
 def table(backend: str, build: float | None, floor: float, pages: list[PageTiming]) -> str:
@@ -194,17 +278,19 @@ def table(backend: str, build: float | None, floor: float, pages: list[PageTimin
         f"Store build (demo generator): {'reused' if build is None else f'{build:.1f} s'}; "
         f"empty Streamlit page (floor): {floor:.2f} s",
         "",
-        "| page | queries | SQL s | cold s | warm s | warm target s | warm/target | cold ≤ 3 s |",
-        "|---|---:|---:|---:|---:|---:|---:|:---:|",
+        "| page | who | period | queries | SQL s | cold s | warm s | warm target s | warm/target "
+        "| cold ≤ 3 s | slowest query (s) |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|:---:|---|",
     ]
     for p in pages:
         ratio = p.warm / p.warm_target
         lines.append(
-            f"| {p.title} | {p.queries} | {p.sql:.2f} | {p.cold:.2f} | {p.warm:.2f} | "
-            f"{p.warm_target:.2f} | {ratio:.2f} | {'yes' if p.cold <= 3 else 'no'} |"
+            f"| {p.title} | {p.who} | {p.period} | {p.queries} | {p.sql:.2f} | {p.cold:.2f} | "
+            f"{p.warm:.2f} | {p.warm_target:.2f} | {ratio:.2f} | "
+            f"{'yes' if p.cold <= 3 else 'no'} | {p.slowest} |"
         )
         for error in p.errors:
-            lines.append(f"| ↳ exception: {error} | | | | | | | |")
+            lines.append(f"| ↳ exception: {error} | | | | | | | | | | |")
     return "\n".join(lines)
 
 
@@ -214,6 +300,12 @@ def main() -> int:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--reuse", action="store_true", help="keep an existing bench store")
+    parser.add_argument(
+        "--views",
+        default=f"lab:{DEFAULT_PERIOD},agency:{DEFAULT_PERIOD},lab:{ALL_DATES}",
+        help="who opens every page at which sidebar period: lab:<period> or agency:<period>, "
+        "comma-separated",
+    )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.md"))
     args = parser.parse_args()
 
@@ -223,7 +315,7 @@ def main() -> int:
         engine, build = bench_store(backend, args.scale, args.reuse)
         print(f"{backend}: built in {build:.1f} s" if build else f"{backend}: reused", flush=True)
         floor = floor_seconds(args.runs)
-        pages = bench_pages(engine, args.runs)
+        pages = bench_pages(engine, args.runs, args.views)
         sections.append(table(backend, build, floor, pages))
         engine.dispose()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import enum
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 
 from cgic_data import audit
-from cgic_data.queries.leads import LeadFilter, lead_table
+from cgic_data.queries.leads import LeadFilter, lead_base, lead_names, lead_table
 from cgic_data.schema import (
     CaseEvent,
     CaseEventKind,
@@ -38,6 +39,7 @@ from cgic_data.schema import (
 from cgic_data.scope import IncidentFilter, Viewer, lead_visibility
 
 STALE_AFTER_DAYS = 7
+PAGE_ROWS = 500  # rows a table on the Leads page shows; exports carry every row
 WORK_STATES = ("new", "growing", "unassigned", "stale")
 WORKING_ROLES = frozenset({Role.COMMANDER, Role.ANALYST, Role.ADMIN})
 
@@ -183,6 +185,41 @@ def mark_seen(
             conn.execute(insert(LeadView).values(user_id=user_id, lead_id=lead_id, seen_at=seen_at))
 
 
+def mark_seen_all(
+    engine: Engine,
+    viewer: Viewer,
+    user_id: int,
+    lead_numbers: tuple[str, ...],
+    at: datetime | None = None,
+) -> None:
+    """``mark_seen`` for every lead of a packet at once (a series holds hundreds): three
+    statements, not three per lead. Numbers the viewer may not open are skipped."""
+    seen_at = at or datetime.now()
+    with engine.begin() as conn:
+        lead_ids = (
+            conn.execute(
+                select(NibinLead.id).where(
+                    NibinLead.lead_number.in_(lead_numbers), lead_visibility(viewer)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if not lead_ids:
+            return
+        mine = (LeadView.user_id == user_id, LeadView.lead_id.in_(lead_ids))
+        seen_before = set(conn.execute(select(LeadView.lead_id).where(*mine)).scalars())
+        if seen_before:
+            conn.execute(update(LeadView).where(*mine).values(seen_at=seen_at))
+        new = [
+            {"user_id": user_id, "lead_id": lead_id, "seen_at": seen_at}
+            for lead_id in lead_ids
+            if lead_id not in seen_before
+        ]
+        if new:
+            conn.execute(insert(LeadView), new)
+
+
 # --- classification and triage ---------------------------------------------------------------
 
 
@@ -207,12 +244,15 @@ def classify(
     flags["is_stale"] = (
         live & ~closed & ~followed_up & (leads["days_since_issued"] >= stale_after_days)
     )
-    flags["work"] = [
-        " · ".join(state for state, on in zip(WORK_STATES, row, strict=True) if on)
-        for row in flags[["is_new", "is_growing", "is_unassigned", "is_stale"]].itertuples(
-            index=False
-        )
-    ]
+    # the states' names joined, looked up by the bit pattern of the four flags
+    code = sum(
+        flags[f"is_{state}"].astype(int) * (1 << bit) for bit, state in enumerate(WORK_STATES)
+    )
+    names = {
+        bits: " · ".join(s for bit, s in enumerate(WORK_STATES) if bits >> bit & 1)
+        for bits in range(1 << len(WORK_STATES))
+    }
+    flags["work"] = pd.Series(code, index=leads.index, dtype=int).map(names)
     return flags
 
 
@@ -304,3 +344,79 @@ def work_queue(
     table = lead_table(engine, viewer, filt, lead_filter, today)
     seen = seen_by(engine, user_id) if user_id is not None else None
     return annotate(table, seen, today, states=states, stale_after_days=stale_after_days)
+
+
+# --- the Leads page: counts over every lead, the first rows of each order -------------------
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """Headline counts over every lead of the queue (after the work-state filter)."""
+
+    leads: int
+    open: int
+    new: int
+    growing: int
+    unassigned: int
+    stale: int
+    confirmed: int
+
+
+@dataclass(frozen=True)
+class LeadQueue:
+    """What the Leads page shows: the counts, and the first ``limit`` rows of the open leads by
+    urgency (``triage``) and of every lead newest first (``newest``), names joined."""
+
+    counts: QueueCounts
+    triage: pd.DataFrame
+    newest: pd.DataFrame
+    limit: int
+
+
+def seen_stamp(engine: Engine, user_id: int | None) -> tuple[int, datetime | None]:
+    """How many leads ``user_id`` has opened and when last: changes whenever they open a packet,
+    so a cached queue keyed on it never shows a lead as new after it was opened."""
+    if user_id is None:
+        return 0, None
+    with engine.connect() as conn:
+        count, last = conn.execute(
+            select(func.count(), func.max(LeadView.seen_at)).where(LeadView.user_id == user_id)
+        ).one()
+    return int(count), last
+
+
+def lead_queue(
+    engine: Engine,
+    viewer: Viewer,
+    filt: IncidentFilter,
+    lead_filter: LeadFilter,
+    today: date,
+    user_id: int | None = None,
+    states: tuple[str, ...] = (),
+    seen_as_of: tuple[int, datetime | None] = (0, None),
+    limit: int = PAGE_ROWS,
+) -> LeadQueue:
+    """``work_queue`` reduced to what a page shows: counts over every lead, and the first
+    ``limit`` rows of the two orders. ``seen_as_of`` (``seen_stamp``) only keys the cache."""
+    base = lead_base(engine, viewer, filt, lead_filter, today)
+    seen = seen_by(engine, user_id) if user_id is not None else None
+    queue = annotate(base, seen, today, states=states)
+    counts = QueueCounts(
+        leads=len(queue),
+        open=int(queue["is_open"].sum()),
+        new=int(queue["is_new"].sum()),
+        growing=int(queue["is_growing"].sum()),
+        unassigned=int(queue["is_unassigned"].sum()),
+        stale=int(queue["is_stale"].sum()),
+        confirmed=int((queue["status"] == LeadStatus.CONFIRMED).sum()),
+    )
+    triage = queue[queue["is_open"]].head(limit)
+    newest = queue.sort_values(["issued_at", "lead_number"], ascending=[False, True]).head(limit)
+    shown = sorted(set(triage["lead_id"]) | set(newest["lead_id"]))
+    names = lead_names(engine, viewer, tuple(int(i) for i in shown))
+
+    def named(rows: pd.DataFrame) -> pd.DataFrame:
+        rows = rows.join(names, on="lead_id").reset_index(drop=True)
+        return rows.fillna({column: "" for column in names.columns})
+
+    return LeadQueue(counts, named(triage), named(newest), limit)

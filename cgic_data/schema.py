@@ -164,6 +164,21 @@ class LabRequest(Base):
     __table_args__ = (
         UniqueConstraint("lab_case_number", "discipline", name="uq_request_case_discipline"),
         Index("ix_lab_requests_discipline_received", "discipline", "received_at"),
+        # Lab backlog page (0004_lab_indexes): covering range counts and turnaround histograms.
+        Index(
+            "ix_lab_requests_discipline_received_completed",
+            "discipline",
+            "received_at",
+            "completed_at",
+        ),
+        Index(
+            "ix_lab_requests_discipline_completed_received",
+            "discipline",
+            "completed_at",
+            "received_at",
+            "priority",
+        ),
+        Index("ix_lab_requests_reopened_at", "reopened_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     lab_case_number: Mapped[str] = mapped_column(String(40), index=True)
@@ -196,6 +211,8 @@ class Firearm(Base):
 
 class EvidenceItem(Base):
     __tablename__ = "evidence_items"
+    # Casings recovered in a period (overview): kind first, then the date range.
+    __table_args__ = (Index("ix_evidence_items_kind_recovered", "kind", "recovered_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     item_number: Mapped[str] = mapped_column(String(40), unique=True, doc="lab item number")
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
@@ -270,6 +287,8 @@ class CaseEvent(Base):
     """Investigative follow-up reported back: arrests, charges, lead follow-up (the feedback loop)."""
 
     __tablename__ = "case_events"
+    # A lead's latest follow-up (Leads page, packet, timeline): one covering index range per lead.
+    __table_args__ = (Index("ix_case_events_lead_kind_occurred", "lead_id", "kind", "occurred_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     event_number: Mapped[str] = mapped_column(String(60), unique=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)

@@ -154,6 +154,19 @@ def scoped_incident_ids(viewer: Viewer, filt: IncidentFilter) -> Select[tuple[in
     return select(Incident.id).where(incident_conditions(viewer, filt))
 
 
+def in_incident_scope(
+    incident_id: ColumnElement[int] | InstrumentedAttribute[int],
+    viewer: Viewer,
+    filt: IncidentFilter,
+) -> ColumnElement[bool]:
+    """``incident_id`` is one of ``scoped_incident_ids``. When nothing restricts the scope (lab
+    staff, no agency, town or date filter) that is every incident, and the condition is only
+    ``incident_id IS NOT NULL``: no 240k-id subquery for the database to build and probe."""
+    if viewer.sees_all_agencies and filt == IncidentFilter():
+        return incident_id.is_not(None)
+    return incident_id.in_(scoped_incident_ids(viewer, filt))
+
+
 def request_conditions(
     viewer: Viewer, filt: IncidentFilter, *, dated_by: InstrumentedAttribute | None = None
 ) -> ColumnElement[bool]:

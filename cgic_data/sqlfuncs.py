@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Date, Float, Integer
+from sqlalchemy import Date, Float, Integer, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -51,6 +51,27 @@ class calendar_days_between(FunctionElement[Any]):
     type = Integer()
     inherit_cache = True
     name = "calendar_days_between"
+
+
+class whole_days_between(FunctionElement[Any]):
+    """``whole_days_between(start, end)``: calendar days from the date of ``start`` to the date of
+    ``end`` (same day: 0), computed without building date strings."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "whole_days_between"
+
+
+class _date_plus_days(FunctionElement[Any]):
+    type = Date()
+    inherit_cache = True
+    name = "date_plus_days"
+
+
+def date_plus_days(ts: Any, days: int) -> _date_plus_days:
+    """The date ``days`` whole days after the date ``ts`` falls on (its midnight, compared with a
+    timestamp). ``days`` is written into the SQL (a constant: SQLite's date modifier)."""
+    return _date_plus_days(ts, literal_column(str(int(days)), Integer()))
 
 
 def _args(compiler: Any, element: FunctionElement[Any], **kw: Any) -> list[str]:
@@ -116,3 +137,28 @@ def _calendar_days_sqlite(element: calendar_days_between, compiler: Any, **kw: A
 def _calendar_days_pg(element: calendar_days_between, compiler: Any, **kw: Any) -> str:
     start, end = _args(compiler, element, **kw)
     return f"(CAST({end} AS DATE) - {start})"
+
+
+@compiles(_date_plus_days, "sqlite")
+def _date_plus_days_sqlite(element: _date_plus_days, compiler: Any, **kw: Any) -> str:
+    ts, days = _args(compiler, element, **kw)
+    return f"date({ts}, '+{days} days')"
+
+
+@compiles(_date_plus_days, "postgresql")
+def _date_plus_days_pg(element: _date_plus_days, compiler: Any, **kw: Any) -> str:
+    ts, days = _args(compiler, element, **kw)
+    return f"(CAST({ts} AS DATE) + {days})"
+
+
+@compiles(whole_days_between, "sqlite")
+def _whole_days_sqlite(element: whole_days_between, compiler: Any, **kw: Any) -> str:
+    start, end = _args(compiler, element, **kw)
+    # both are midnights' julian days (x.5, exact), so the difference is an exact integer
+    return f"CAST(julianday({end}, 'start of day') - julianday({start}, 'start of day') AS INTEGER)"
+
+
+@compiles(whole_days_between, "postgresql")
+def _whole_days_pg(element: whole_days_between, compiler: Any, **kw: Any) -> str:
+    start, end = _args(compiler, element, **kw)
+    return f"(CAST({end} AS DATE) - CAST({start} AS DATE))"

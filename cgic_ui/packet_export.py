@@ -15,13 +15,14 @@ import pandas as pd
 import streamlit as st
 
 from cgic_data.queries.packet import Packet
-from cgic_ui.exports import _audit_download, excel_bytes, excel_download
+from cgic_ui.exports import _audit_download, excel_bytes
 from cgic_ui.packet_map import packet_map_svg
 
 TRACE_CAVEAT = (
     "Trace data may be used only by law enforcement or prosecutors for a criminal investigation."
 )
 DEMO_NOTE = "Synthetic demo data — every incident, lead, person and case here is invented."
+EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ACRONYMS = {"ori": "ORI", "nibin": "NIBIN", "ffl": "FFL", "id": "id"}
 
 
@@ -140,20 +141,25 @@ def packet_downloads(packet: Packet, *, generated_by: str, demo: bool) -> None:
     stem = file_stem(packet)
     rows = sum(len(frame) for frame in packet.groups.values())
     left, right = st.columns(2)
+    # Both files are built when clicked (a series packet runs to thousands of rows), not on
+    # every run of the page; the click is audited as in cgic_ui.exports.
     with left:
-        excel_download(
-            packet_sheets(packet),
-            f"{stem}.xlsx",
-            what=f"{packet.title} packet",
-            label="Excel workbook",
+        st.download_button(
+            "Excel workbook",
+            data=lambda: packet_workbook(packet),
+            file_name=f"{stem}.xlsx",
+            mime=EXCEL_MIME,
+            icon=":material/table_view:",
+            on_click=_audit_download,
+            args=(f"{packet.title} packet", rows, f"{stem}.xlsx"),
+            key=f"xlsx-{stem}.xlsx",
         )
     with right:
-        html = packet_html(
-            packet, generated_by=generated_by, generated_at=datetime.now(), demo=demo
-        )
         st.download_button(
             "Printable case file (HTML)",
-            data=html.encode("utf-8"),
+            data=lambda: packet_html(
+                packet, generated_by=generated_by, generated_at=datetime.now(), demo=demo
+            ).encode("utf-8"),
             file_name=f"{stem}.html",
             mime="text/html",
             icon=":material/print:",

@@ -227,7 +227,10 @@ split = split_col.segmented_control(
     bind="query-params",
 )
 trend_start = month_of(widened(TREND_DAYS))
-monthly = cached(turnaround.turnaround_by_month, viewer, filt, lab, trend_start, as_of, split)
+turnarounds = cached(
+    turnaround.turnaround_summary, viewer, filt, lab, trend_start, filt.start, as_of, split
+)
+monthly = turnarounds.by_month
 period_text = ctx.period_label if filt.start else "all dates"
 if monthly.empty:
     st.info("No completions in this window.")
@@ -237,7 +240,7 @@ else:
         "(dashed). Hover a point for that month's distribution."
     )
     st.plotly_chart(fb.turnaround_figure(monthly, limit), width="stretch")
-    overall = cached(turnaround.turnaround_overall, viewer, filt, lab, filt.start, as_of, split)
+    overall = turnarounds.overall
     st.markdown(f"**Completions in the period** ({period_text})")
     st.dataframe(
         overall[["group", *turnaround.SUMMARY_COLUMNS]],
@@ -258,14 +261,12 @@ st.caption(
     f"Cartridge cases and test fires entered into NIBIN, against the {goal} h goal: from "
     "recovery (a test fire: its gun's) and from the lab's receipt."
 )
-by_agency = cached(nibin_timeliness.within_goal_by_agency, viewer, filt, lab, filt.start, as_of)
+nibin = cached(nibin_timeliness.timeliness, viewer, filt, lab, trend_start, filt.start, as_of)
+by_agency = nibin.by_agency
 if by_agency.empty:
     st.info(f"No NIBIN entries in the period ({period_text}) for the current filter.")
 else:
-    distribution = cached(
-        nibin_timeliness.entry_time_distribution, viewer, filt, lab, filt.start, as_of
-    )
-    trend = cached(nibin_timeliness.within_goal_trend, viewer, filt, lab, trend_start, as_of)
+    distribution, trend = nibin.distribution, nibin.trend
     left, right = st.columns(2)
     left.markdown(f"**Time to entry** ({period_text})")
     left.plotly_chart(fb.entry_distribution_figure(distribution, goal), width="stretch")

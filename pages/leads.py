@@ -6,11 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from cgic_data import lead_labels, leadwork
-from cgic_data.queries import leads
-from cgic_data.queries.leads import LeadFilter, SeriesFilter
+from cgic_data.queries import series_table
+from cgic_data.queries.leads import LeadFilter
+from cgic_data.queries.series_table import SeriesFilter
 from cgic_data.schema import LeadStatus
 from cgic_ui.context import page_context
-from cgic_ui.exports import csv_download, excel_download
+from cgic_ui.lead_exports import deferred_download
 from cgic_ui.lead_picker import view_params
 from cgic_ui.packet_export import readable
 from cgic_ui.runtime import cached, store
@@ -25,6 +26,7 @@ AGES = {
     "Older than 30 days": (31, None),
 }
 STATUS_NAMES = [s.value for s in LeadStatus]
+RECENT_DAYS = {"Within 30 days": 30, "Within 90 days": 90, "Within a year": 365}
 
 ctx = page_context()
 st.title("Leads")
@@ -59,24 +61,30 @@ lead_filter = LeadFilter(
     max_age_days=max_age,
     min_series_size=int(min_size),
 )
-table = cached(leads.lead_table, ctx.viewer, ctx.filter, lead_filter, ctx.today)
 user_id = leadwork.user_id_for(store(), ctx.viewer.username)
-seen = leadwork.seen_by(store(), user_id) if user_id is not None else None
-queue = leadwork.annotate(table, seen, ctx.today, states=tuple(states))
-queue["packet"] = "packet?" + queue["lead_number"].map(lambda n: urlencode(view_params("lead", n)))
-
+queue = cached(
+    leadwork.lead_queue,
+    ctx.viewer,
+    ctx.filter,
+    lead_filter,
+    ctx.today,
+    user_id,
+    tuple(states),
+    leadwork.seen_stamp(store(), user_id),
+    leadwork.PAGE_ROWS,
+)
 counts = [
-    ("Leads", len(queue)),
-    ("Open for triage", int(queue["is_open"].sum())),
-    ("New to you", int(queue["is_new"].sum())),
-    ("Growing", int(queue["is_growing"].sum())),
-    ("Unassigned", int(queue["is_unassigned"].sum())),
-    ("Stale", int(queue["is_stale"].sum())),
-    ("Confirmed hits", int((queue["status"] == LeadStatus.CONFIRMED).sum())),
+    ("Leads", queue.counts.leads),
+    ("Open for triage", queue.counts.open),
+    ("New to you", queue.counts.new),
+    ("Growing", queue.counts.growing),
+    ("Unassigned", queue.counts.unassigned),
+    ("Stale", queue.counts.stale),
+    ("Confirmed hits", queue.counts.confirmed),
 ]
 for column, (label, value) in zip(st.columns(len(counts)), counts, strict=True):
     column.metric(label, f"{value:,}", border=True)
-if seen is None:
+if user_id is None:
     st.caption("New / growing need a user account: not tracked for this session.")
 
 LEAD_CONFIG = {
@@ -131,129 +139,177 @@ def open_selected(frame: pd.DataFrame, event: object, param: str, column: str) -
         st.switch_page(PACKET, query_params=view_params(param, str(frame.iloc[rows[0]][column])))
 
 
-triage_tab, leads_tab, series_tab = st.tabs(["Triage", "All leads", "Series"])
-with triage_tab:
-    open_leads = queue[queue["is_open"]].reset_index(drop=True)
-    st.caption(
-        "Open leads (not excluded, follow-up not closed), most urgent first. Select a row to "
-        "open its packet."
-    )
-    if open_leads.empty:
-        st.info("No open leads for this filter.")
-    else:
-        picked = st.dataframe(
-            open_leads,
-            hide_index=True,
-            column_order=TRIAGE_COLUMNS,
-            column_config=LEAD_CONFIG,
-            on_select="rerun",
-            selection_mode="single-row",
-            key="triage_table",
-        )
-        open_selected(open_leads, picked, "lead", "lead_number")
-    with st.expander("How urgency is scored"):
-        st.markdown(leadwork.triage_scores.__doc__ or "")
+def with_links(frame: pd.DataFrame, kind: str, column: str) -> pd.DataFrame:
+    """``frame`` with a ``packet`` link per row (shown rows only: at most a page of them)."""
+    links = frame[column].map(lambda key: "packet?" + urlencode(view_params(kind, key)))
+    return frame.assign(packet=links)
 
-with leads_tab:
-    if queue.empty:
-        st.info("No leads for this filter.")
-    else:
-        newest_first = queue.sort_values("issued_at", ascending=False, ignore_index=True)
-        picked = st.dataframe(
-            newest_first,
-            hide_index=True,
-            column_order=ALL_COLUMNS,
-            column_config=LEAD_CONFIG,
-            on_select="rerun",
-            selection_mode="single-row",
-            key="leads_table",
-        )
-        open_selected(newest_first, picked, "lead", "lead_number")
 
-with series_tab:
-    series_size_col, recent_col = st.columns([1, 3])
-    series_min = series_size_col.number_input(
-        "Min. incidents", min_value=2, max_value=50, value=2, key="series_size", bind="query-params"
-    )
-    recent = recent_col.selectbox(
-        "Last incident",
-        ["Any time", "Within 30 days", "Within 90 days", "Within a year"],
-        key="series_recent",
-        bind="query-params",
-    )
-    recent_days = {"Within 30 days": 30, "Within 90 days": 90, "Within a year": 365}.get(recent)
-    series = cached(
-        leads.series_table,
-        ctx.viewer,
-        ctx.filter,
-        SeriesFilter(min_size=int(series_min), max_days_since_last=recent_days),
-        ctx.today,
-    )
-    series["packet"] = "packet?" + series["series_id"].map(
-        lambda n: urlencode(view_params("series", n))
-    )
-    st.caption(
-        "Incidents joined transitively by leads an examiner has not excluded, named after their "
-        "lowest lead number; counted over the incidents you may see. Select a row to open it."
-    )
-    if series.empty:
-        st.info("No series for this filter.")
-    else:
-        picked = st.dataframe(
-            series,
-            hide_index=True,
-            column_order=[
-                "packet",
-                "label",
-                "incidents",
-                "leads",
-                "first_incident",
-                "last_incident",
-                "span_days",
-                "agencies",
-                "towns",
-                "victims",
-                "confirmed_hits",
-                "recovered_firearm",
-                "codis_hits",
-                "afis_hits",
-                "lead_numbers",
-            ],
-            column_config={
-                "packet": st.column_config.LinkColumn("Series", display_text=r"series=(.+)$"),
-                "label": "Label",
-                "incidents": st.column_config.NumberColumn("Incidents"),
-                "leads": st.column_config.NumberColumn("Leads"),
-                "first_incident": st.column_config.DatetimeColumn("First", format="YYYY-MM-DD"),
-                "last_incident": st.column_config.DatetimeColumn("Last", format="YYYY-MM-DD"),
-                "span_days": st.column_config.NumberColumn("Span (days)"),
-                "agencies": "Agencies",
-                "towns": "Towns",
-                "victims": st.column_config.NumberColumn("Victims"),
-                "confirmed_hits": st.column_config.NumberColumn("Confirmed hits"),
-                "recovered_firearm": st.column_config.CheckboxColumn("Gun recovered"),
-                "codis_hits": st.column_config.NumberColumn("CODIS hits"),
-                "afis_hits": st.column_config.NumberColumn("AFIS hits"),
-                "lead_numbers": "Lead numbers",
-            },
-            on_select="rerun",
-            selection_mode="single-row",
-            key="series_table",
+def shown_caption(shown: int, total: int, noun: str) -> None:
+    """Say when a table shows only its first rows."""
+    if total > shown:
+        st.caption(
+            f"Showing {shown:,} of {total:,} {noun} — narrow the filter or export all below."
         )
-        open_selected(series, picked, "series", "series_id")
 
+
+def lead_rows(frame: pd.DataFrame, columns: list[str], key: str) -> None:
+    """A table of leads; selecting a row opens its packet."""
+    picked = st.dataframe(
+        frame,
+        hide_index=True,
+        column_order=columns,
+        column_config=LEAD_CONFIG,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=key,
+    )
+    open_selected(frame, picked, "lead", "lead_number")
+
+
+def series_filter_now() -> SeriesFilter:
+    """The Series tab's filter: its widgets' values (defaults until the tab was opened)."""
+    recent = st.session_state.get("series_recent", "Any time")
+    return SeriesFilter(
+        min_size=int(st.session_state.get("series_size", 2)),
+        max_days_since_last=RECENT_DAYS.get(recent),
+    )
+
+
+triage_tab, leads_tab, series_tab = st.tabs(
+    ["Triage", "All leads", "Series"], key="leads_tab", bind="query-params"
+)
+if triage_tab.open:
+    with triage_tab:
+        open_leads = with_links(queue.triage, "lead", "lead_number")
+        st.caption(
+            "Open leads (not excluded, follow-up not closed), most urgent first. Select a row to "
+            "open its packet."
+        )
+        if open_leads.empty:
+            st.info("No open leads for this filter.")
+        else:
+            shown_caption(len(open_leads), queue.counts.open, "open leads")
+            lead_rows(open_leads, TRIAGE_COLUMNS, "triage_table")
+        with st.expander("How urgency is scored"):
+            st.markdown(leadwork.triage_scores.__doc__ or "")
+
+if leads_tab.open:
+    with leads_tab:
+        newest_first = with_links(queue.newest, "lead", "lead_number")
+        if newest_first.empty:
+            st.info("No leads for this filter.")
+        else:
+            shown_caption(len(newest_first), queue.counts.leads, "leads")
+            lead_rows(newest_first, ALL_COLUMNS, "leads_table")
+
+if series_tab.open:
+    with series_tab:
+        series_size_col, recent_col = st.columns([1, 3])
+        series_size_col.number_input(
+            "Min. incidents",
+            min_value=2,
+            max_value=50,
+            value=2,
+            key="series_size",
+            bind="query-params",
+        )
+        recent_col.selectbox(
+            "Last incident",
+            ["Any time", *RECENT_DAYS],
+            key="series_recent",
+            bind="query-params",
+        )
+        page = cached(
+            series_table.series_page,
+            ctx.viewer,
+            ctx.filter,
+            series_filter_now(),
+            ctx.today,
+            leadwork.PAGE_ROWS,
+        )
+        series = with_links(page.rows, "series", "series_id")
+        st.caption(
+            "Incidents joined transitively by leads an examiner has not excluded, named after "
+            "their lowest lead number; counted over the incidents you may see. Select a row to "
+            "open it."
+        )
+        if series.empty:
+            st.info("No series for this filter.")
+        else:
+            shown_caption(len(series), page.total, "series")
+            picked = st.dataframe(
+                series,
+                hide_index=True,
+                column_order=[
+                    "packet",
+                    "label",
+                    "incidents",
+                    "leads",
+                    "first_incident",
+                    "last_incident",
+                    "span_days",
+                    "agencies",
+                    "towns",
+                    "victims",
+                    "confirmed_hits",
+                    "recovered_firearm",
+                    "codis_hits",
+                    "afis_hits",
+                    "lead_numbers",
+                ],
+                column_config={
+                    "packet": st.column_config.LinkColumn("Series", display_text=r"series=(.+)$"),
+                    "label": "Label",
+                    "incidents": st.column_config.NumberColumn("Incidents"),
+                    "leads": st.column_config.NumberColumn("Leads"),
+                    "first_incident": st.column_config.DatetimeColumn("First", format="YYYY-MM-DD"),
+                    "last_incident": st.column_config.DatetimeColumn("Last", format="YYYY-MM-DD"),
+                    "span_days": st.column_config.NumberColumn("Span (days)"),
+                    "agencies": "Agencies",
+                    "towns": "Towns",
+                    "victims": st.column_config.NumberColumn("Victims"),
+                    "confirmed_hits": st.column_config.NumberColumn("Confirmed hits"),
+                    "recovered_firearm": st.column_config.CheckboxColumn("Gun recovered"),
+                    "codis_hits": st.column_config.NumberColumn("CODIS hits"),
+                    "afis_hits": st.column_config.NumberColumn("AFIS hits"),
+                    "lead_numbers": "Lead numbers",
+                },
+                on_select="rerun",
+                selection_mode="single-row",
+                key="series_table",
+            )
+            open_selected(series, picked, "series", "series_id")
+
+# --- exports: every row, built only when a download is clicked --------------------------------
 st.divider()
-lead_export = readable(queue[EXPORT_COLUMNS])
-series_export = readable(series.drop(columns="packet"))
+engine, viewer, filt, today = store(), ctx.viewer, ctx.filter, ctx.today
+series_filter = series_filter_now()
+
+
+def lead_export() -> pd.DataFrame:
+    table = leadwork.work_queue(
+        engine, viewer, filt, lead_filter, today, user_id, states=tuple(states)
+    )
+    return readable(table[EXPORT_COLUMNS])
+
+
+def series_export() -> pd.DataFrame:
+    return readable(series_table.series_table(engine, viewer, filt, series_filter, today))
+
+
+st.caption("Exports hold every matching row; the file is built when you click.")
 csv_col, series_csv_col, excel_col = st.columns(3)
 with csv_col:
-    csv_download(lead_export, "leads.csv", "leads table", "Leads CSV")
+    deferred_download("Leads CSV", "leads.csv", "leads table", lead_export, viewer, filt)
 with series_csv_col:
-    csv_download(series_export, "series.csv", "series table", "Series CSV")
+    deferred_download("Series CSV", "series.csv", "series table", series_export, viewer, filt)
 with excel_col:
-    excel_download(
-        {"Leads": lead_export, "Series": series_export},
+    deferred_download(
+        "Leads and series (Excel)",
         "leads-and-series.xlsx",
         "leads and series tables",
-        "Leads and series (Excel)",
+        lambda: {"Leads": lead_export(), "Series": series_export()},
+        viewer,
+        filt,
     )

@@ -54,8 +54,7 @@ def record_opening(selection: LeadSelection, newest_item: object) -> None:
     )
     user_id = leadwork.user_id_for(store(), ctx.viewer.username)
     if user_id is not None:
-        for number in selection.lead_numbers:
-            leadwork.mark_seen(store(), ctx.viewer, user_id, number)
+        leadwork.mark_seen_all(store(), ctx.viewer, user_id, selection.lead_numbers)
     opened[marker] = newest_item
 
 

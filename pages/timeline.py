@@ -23,7 +23,7 @@ if selection is None:
 
 lead_picker.label_unconfirmed(selection)
 as_of = lead_picker.reference_now(ctx)
-result = cached(timeline.lead_timeline, ctx.viewer, selection, as_of)
+result, folded = cached(timeline.timeline_views, ctx.viewer, selection, as_of)
 events, gaps, goal = result.events, result.gaps, result.goal_hours
 if events.empty:
     st.info("Nothing of this selection is visible to you.")
@@ -41,7 +41,7 @@ shape = st.radio(
     help="'Incidents only' folds each incident's items and firearms into its row "
     f"(the default beyond {MAX_DETAILED_ROWS} rows); the gaps table keeps every item.",
 )
-drawn = result if shape == ITEMS else timeline.by_incident(result)
+drawn = result if shape == ITEMS else folded
 rows = events.drop_duplicates("row")["row_kind"].value_counts()
 late = gaps[gaps["beyond_goal"]]
 for column, (label, value) in zip(

@@ -212,3 +212,25 @@ def test_triage_orders_open_leads_by_documented_score(engine: Engine) -> None:
     assert frame.loc["B", "score"] == 15
     assert frame.loc[["X", "Z"], "score"].isna().all()
     assert not frame.loc["Z", "is_open"]
+
+
+def test_a_packet_marks_all_its_leads_seen_at_once(engine: Engine) -> None:
+    b = Builder(engine)
+    a, other = b.agency("A"), b.agency("B")
+    user = add_user(engine, agency_id=a)
+    ann = Viewer("ann", Role.ANALYST, agency_id=a)
+    first = pair_lead(b, a, "L-1", datetime(2025, 6, 20))
+    second = pair_lead(b, a, "L-2", datetime(2025, 6, 21))
+    pair_lead(b, other, "L-B", datetime(2025, 6, 21))  # not Ann's: never marked
+    leadwork.mark_seen(engine, ann, user, "L-1", at=datetime(2025, 6, 22))
+    leadwork.mark_seen_all(engine, ann, user, ("L-1", "L-2", "L-B"), at=datetime(2025, 6, 30))
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(LeadView.lead_id, LeadView.seen_at).order_by(LeadView.lead_id)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (first, datetime(2025, 6, 30)),
+        (second, datetime(2025, 6, 30)),
+    ]
+    assert leadwork.seen_stamp(engine, user) == (2, datetime(2025, 6, 30))
+    assert leadwork.seen_stamp(engine, None) == (0, None)

@@ -15,6 +15,7 @@ signature has a parameter type this file cannot fill, the test says which provid
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import enum
 import importlib
@@ -145,6 +146,9 @@ class Probes:
         if origin is tuple:
             inner = typing.get_args(tp)[0]
             return [()] + [(v,) for v in self.for_type(fn, name, inner, depth)]
+        if origin in (list, collections.abc.Sequence):
+            inner = typing.get_args(tp)[0]
+            return [[]] + [[v] for v in self.for_type(fn, name, inner, depth)]
         if dataclasses.is_dataclass(tp) and isinstance(tp, type):
             return self.dataclass_variants(fn, tp, depth)
         text = tp if isinstance(tp, str) else getattr(tp, "__name__", str(tp))

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from cgic_data.demo.generator import generate
 from cgic_data.demo.loader import load, occupied_tables
+from cgic_data.store import refresh_statistics
 from cgic_data.towns import has_bundled_towns
 
 
@@ -72,6 +73,7 @@ def seed_demo(
     }
     tables = [(t, rows) for t, rows in world.tables() if not (towns_loaded and t.name == "towns")]
     counts = {"towns": 0} | load(engine, tables, info)
+    refresh_statistics(engine)
     return DemoSummary(**counts)
 
 

@@ -1,4 +1,5 @@
-"""Bulk load: chunked Core inserts with explicit ids, all in ONE transaction.
+"""Bulk load: chunked ``bulk_insert`` (COPY / raw executemany) with explicit ids, all in ONE
+transaction.
 
 One transaction means a failed load leaves the store as it was (empty), never half a demo. Rows
 carry the ids the generator assigned, so PostgreSQL's id sequences are moved past them afterwards,
@@ -13,6 +14,7 @@ from itertools import islice
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
 from cgic_data import schema as s
+from cgic_data.bulk import bulk_insert
 
 CHUNK_ROWS = 20_000
 
@@ -45,7 +47,7 @@ def insert_rows(
     iterator = iter(rows)
     total = 0
     while batch := list(islice(iterator, chunk)):
-        conn.execute(insert(table), batch)
+        bulk_insert(conn, table, batch)
         total += len(batch)
     return total
 

@@ -35,6 +35,7 @@ from cgic_data.feeds.upsert import plan, resolve, write
 from cgic_data.feeds.validate import Validated, validate_source
 from cgic_data.schema import ImportBatch, ImportReject
 from cgic_data.scope import Viewer
+from cgic_data.store import BULK_ROWS, refresh_statistics
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +202,8 @@ def import_bytes(
         result.rejected, result.rejects_path = result.rows_in, None
         _record_failure(engine, result, viewer, started, digest, mapping)
         return result
+    if result.inserted >= BULK_ROWS:
+        refresh_statistics(engine)
     _audit(engine, viewer, result, digest, mapping, strict)
     _keep_only_rejects(result)
     return result

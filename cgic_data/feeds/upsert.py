@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, delete, insert, select, text, update
 
 from cgic_data import schema as s
+from cgic_data.bulk import bulk_insert
 from cgic_data.feeds.formats import Feed, Reference
 from cgic_data.feeds.keys import INDEXES, chunks, existing_rows
 from cgic_data.feeds.problems import Problem, ProblemKind, shown
@@ -268,8 +269,7 @@ def write(conn: Connection, v: Validated, p: Plan) -> None:
     rows = [{**base, **r.store} for r in p.inserts]
     for row in rows:
         row.pop("_items", None)
-    for chunk in chunks(rows, WRITE_CHUNK):
-        conn.execute(insert(table), list(chunk))
+    bulk_insert(conn, table, rows)
     if conn.dialect.name == "postgresql" and len(rows) >= ANALYZE_AFTER:
         # Fresh statistics: without them the next import's key lookups may scan the table.
         conn.execute(text(f"ANALYZE {table.name}"))
@@ -298,8 +298,7 @@ def _write_members(conn: Connection, p: Plan) -> None:
         for number, members in p.members.items()
         for item_id, added in members.items()
     ]
-    for chunk in chunks(rows, WRITE_CHUNK):
-        conn.execute(insert(s.LeadItem), list(chunk))
+    bulk_insert(conn, s.LeadItem.__table__, rows)  # type: ignore[arg-type]
     link = s.LeadItem.__table__.c  # type: ignore[attr-defined]
     where = and_(link.lead_id == bindparam("b_lead"), link.item_id == bindparam("b_item"))
     if p.member_deletes:

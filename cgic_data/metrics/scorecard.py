@@ -33,7 +33,6 @@ from typing import Literal
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Engine, Select, and_, exists, func, or_, select, true
-from sqlalchemy.orm import aliased
 
 from cgic_data import settings
 from cgic_data.metrics.traces import SHOOTING_KINDS, frame_of
@@ -151,22 +150,31 @@ def triggered_leads() -> Select[tuple[int, datetime]]:
 
     An item triggers a lead when, as it joins the lead, no other item already in it was entered
     into NIBIN after it: the new shooting's casing, not the old one it matched. The old one's
-    'wait' for a match is no delay of anyone's, so it is not timed.
+    'wait' for a match is no delay of anyone's, so it is not timed. 'Already in it' is a running
+    maximum of entry times over the lead's links in the order they were added (ties included),
+    one sort of the links instead of comparing every pair.
     """
-    other_link, other_item = aliased(LeadItem), aliased(EvidenceItem)
-    newer_evidence = exists().where(
-        other_link.lead_id == LeadItem.lead_id,
-        other_item.id == other_link.item_id,
-        other_item.id != LeadItem.item_id,
-        other_link.added_at <= LeadItem.added_at,
-        other_item.nibin_entered_at > EvidenceItem.nibin_entered_at,
+    latest_so_far = func.max(EvidenceItem.nibin_entered_at).over(
+        partition_by=LeadItem.lead_id, order_by=LeadItem.added_at
     )
-    return (
-        select(LeadItem.item_id, func.min(LeadItem.added_at).label("lead_at"))
+    links = (
+        select(
+            LeadItem.item_id,
+            LeadItem.added_at,
+            EvidenceItem.nibin_entered_at.label("entered_at"),
+            latest_so_far.label("latest_entered_at"),
+        )
         .join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
         .join(NibinLead, NibinLead.id == LeadItem.lead_id)
-        .where(~newer_evidence, NibinLead.status != LeadStatus.EXCLUDED)
-        .group_by(LeadItem.item_id)
+        .where(NibinLead.status != LeadStatus.EXCLUDED)
+        .subquery()
+    )
+    # an unknown entry time is never 'after' anything (as SQL compares it)
+    newest = or_(links.c.entered_at.is_(None), links.c.latest_entered_at <= links.c.entered_at)
+    return (
+        select(links.c.item_id, func.min(links.c.added_at).label("lead_at"))
+        .where(newest)
+        .group_by(links.c.item_id)
     )
 
 
@@ -175,48 +183,50 @@ def incident_times(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.D
     each step (NaN when unknown or negative)."""
     first_lead = triggered_leads().subquery()
     shootings = select(Incident.id).where(_scope(viewer, filt), Incident.kind.in_(SHOOTING_KINDS))
-    casing = (
+    is_casing = and_(
+        EvidenceItem.kind == ItemKind.CARTRIDGE_CASE, EvidenceItem.incident_id.in_(shootings)
+    )
+    # the incident's cartridge cases, earliest of each time (grouped before meeting incidents)
+    casings = (
         select(
             EvidenceItem.incident_id,
-            EvidenceItem.recovered_at,
-            func.coalesce(EvidenceItem.received_at, LabRequest.received_at).label("received_at"),
-            EvidenceItem.nibin_entered_at,
-            first_lead.c.lead_at,
+            func.min(EvidenceItem.recovered_at).label("recovered_at"),
+            func.min(func.coalesce(EvidenceItem.received_at, LabRequest.received_at)).label(
+                "received_at"
+            ),
+            func.min(EvidenceItem.nibin_entered_at).label("entered_at"),
         )
         .outerjoin(LabRequest, LabRequest.id == EvidenceItem.lab_request_id)
-        .outerjoin(first_lead, first_lead.c.item_id == EvidenceItem.id)
-        .where(
-            EvidenceItem.kind == ItemKind.CARTRIDGE_CASE, EvidenceItem.incident_id.in_(shootings)
-        )
+        .where(is_casing)
+        .group_by(EvidenceItem.incident_id)
         .subquery()
     )
-    per_incident = (
+    # ... and the first lead one of them triggered (few casings trigger one: grouped apart)
+    leads = (
+        select(EvidenceItem.incident_id, func.min(first_lead.c.lead_at).label("lead_at"))
+        .join(first_lead, first_lead.c.item_id == EvidenceItem.id)
+        .where(is_casing)
+        .group_by(EvidenceItem.incident_id)
+        .subquery()
+    )
+    c, lead_at = casings.c, leads.c.lead_at
+    stmt = (
         select(
-            Incident.agency_id,
+            Agency.name.label("agency"),
             month_start(Incident.occurred_at).label("month"),
-            Incident.occurred_at,
-            func.min(casing.c.recovered_at).label("recovered_at"),
-            func.min(casing.c.received_at).label("received_at"),
-            func.min(casing.c.nibin_entered_at).label("entered_at"),
-            func.min(casing.c.lead_at).label("lead_at"),
+            c.entered_at.is_not(None).label("entered"),
+            lead_at.is_not(None).label("with_lead"),
+            hours_between(c.recovered_at, c.received_at).label("recovery_to_receipt_hours"),
+            hours_between(c.received_at, c.entered_at).label("receipt_to_entry_hours"),
+            hours_between(c.entered_at, lead_at).label("entry_to_lead_hours"),
+            hours_between(c.recovered_at, c.entered_at).label("recovery_to_entry_hours"),
+            hours_between(Incident.occurred_at, lead_at).label("incident_to_lead_hours"),
         )
-        .outerjoin(casing, casing.c.incident_id == Incident.id)
-        .where(Incident.id.in_(shootings))
-        .group_by(Incident.id, Incident.agency_id, Incident.occurred_at)
-        .subquery()
+        .join(Agency, Agency.id == Incident.agency_id)
+        .outerjoin(casings, c.incident_id == Incident.id)
+        .outerjoin(leads, leads.c.incident_id == Incident.id)
+        .where(_scope(viewer, filt), Incident.kind.in_(SHOOTING_KINDS))
     )
-    p = per_incident.c
-    stmt = select(
-        Agency.name.label("agency"),
-        p.month,
-        p.entered_at.is_not(None).label("entered"),
-        p.lead_at.is_not(None).label("with_lead"),
-        hours_between(p.recovered_at, p.received_at).label("recovery_to_receipt_hours"),
-        hours_between(p.received_at, p.entered_at).label("receipt_to_entry_hours"),
-        hours_between(p.entered_at, p.lead_at).label("entry_to_lead_hours"),
-        hours_between(p.recovered_at, p.entered_at).label("recovery_to_entry_hours"),
-        hours_between(p.occurred_at, p.lead_at).label("incident_to_lead_hours"),
-    ).join(Agency, Agency.id == p.agency_id)
     frame = frame_of(engine, stmt)
     frame["month"] = pd.to_datetime(frame["month"])
     frame = frame.astype({"entered": bool, "with_lead": bool})

@@ -1,24 +1,26 @@
 """Throughput: requests in (received, re-opened) and out (completed) per week or month, and the
 open count and backlog at the end of each, per discipline.
 
-The definitions (open, re-opened, backlog, 'as of') are ``metrics.backlog``'s. One SQL query counts
-events per discipline, calendar day and kind over the whole history in scope — days long before the
-chart's first period folded into one, so at most a few thousand rows however many requests; pandas
-folds the days into weeks (Monday) or months and takes running sums.
+The definitions (open, re-opened, backlog, 'as of') are ``metrics.backlog``'s. Only totals before
+each period boundary (a midnight) matter, so SQL counts each kind of event per discipline between
+consecutive boundaries (``period_events``): an index range count per bucket, so neither
+per-request rows nor a sort of a million rows, however long the history; re-openings (a few) are
+counted per day. pandas takes the running sums.
 
-Why days suffice for the levels: a request is a chain of open spells — receipt → completion, and
-re-opening → (no end yet) — and period ends are midnights. At midnight ``D`` a spell is open when
-it started on a day before ``D`` and did not end on a day before ``D``; it is backlog when, in
+Why boundaries suffice for the levels: a request is a chain of open spells — receipt → completion,
+and re-opening → (no end yet) — and period ends are midnights. At midnight ``D`` a spell is open
+when it started on a day before ``D`` and did not end on a day before ``D``; it is backlog when, in
 addition, it started ``limit + 1`` days or more before the day ending at ``D`` (whole-day age over
 ``limit``), which only a spell lasting at least ``limit + 2`` calendar days ever does. So
-open(D) = starts before D − ends before D, and backlog(D) = long spells' starts shifted by
-``limit + 1`` days before D − long spells' ends before D. A completion dated before its receipt
+open(D) = starts before D − ends before D, and backlog(D) = long spells' starts before
+D − (``limit + 1``) days − long spells' ends before D. A completion dated before its receipt
 (a data error) closes its spell on receipt day, as ``is_open_at`` never counts it open.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from itertools import pairwise
 from typing import Literal
 
 import pandas as pd
@@ -26,13 +28,12 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     Engine,
+    Integer,
     and_,
-    case,
     func,
     literal,
     or_,
     select,
-    true,
     union_all,
 )
 
@@ -41,12 +42,13 @@ from cgic_data.metrics.backlog import (
     LabFilter,
     backlog_days,
     end_of_day,
+    is_reopened,
     reopened_from,
     request_scope,
 )
 from cgic_data.schema import Discipline, LabRequest
 from cgic_data.scope import IncidentFilter, Viewer, day_start
-from cgic_data.sqlfuncs import days_between
+from cgic_data.sqlfuncs import date_plus_days
 
 Grain = Literal["week", "month"]
 FLOW_COLUMNS = [
@@ -58,8 +60,9 @@ FLOW_COLUMNS = [
     "open_at_end",
     "backlog_at_end",
 ]
-# Day-event kinds: the three flows, then what the levels need (see the module docstring).
+# Event kinds: the three flows, then what the levels need (see the module docstring).
 KINDS = ["received", "reopened", "completed", "closed", "long_opened", "long_closed"]
+FAR_PAST = datetime(1, 1, 1)  # the open lower end of the first bucket
 
 
 def period_starts(start: date, end: date, grain: Grain) -> list[date]:
@@ -74,59 +77,121 @@ def period_starts(start: date, end: date, grain: Grain) -> list[date]:
     ]
 
 
-def day_events(
+def first_receipt(
+    engine: Engine, viewer: Viewer, filt: IncidentFilter, lab: LabFilter, as_of: date
+) -> date | None:
+    """The day of the first receipt in scope up to the end of ``as_of`` (None: none)."""
+    stmt = select(func.min(LabRequest.received_at)).where(
+        request_scope(viewer, filt, lab), LabRequest.received_at < end_of_day(as_of)
+    )
+    with engine.connect() as conn:
+        first = conn.execute(stmt).scalar()
+    return None if first is None else pd.Timestamp(first).date()
+
+
+def period_events(
     engine: Engine,
     viewer: Viewer,
     filt: IncidentFilter,
     lab: LabFilter,
+    starts: list[date],
     as_of: date,
-    detail_from: date | None = None,
 ) -> pd.DataFrame:
-    """Counts per discipline, calendar day and kind (``KINDS``) of everything up to the end of
-    ``as_of``; events before ``detail_from`` are counted on the day before it (only their totals
-    matter then). Columns: discipline, day (Timestamp), kind, requests."""
+    """Counts per discipline, kind (``KINDS``) and bucket of everything up to the end of
+    ``as_of``. Buckets run between consecutive boundaries (``starts``, then the end of
+    ``as_of``), the first from the beginning of time; each is dated by its first day (the first:
+    the day before the first boundary), so the events before a boundary are those dated before
+    it. Receipts, re-openings and closures count when they happen, long spells' starts
+    (``long_opened``) ``limit + 1`` days later (see the module docstring).
+    Columns: discipline, day (Timestamp), kind, requests."""
     end = end_of_day(as_of)
-    long_spell = backlog_days() + 2  # calendar days a spell must span to reach the backlog
-    received, completed = LabRequest.received_at, LabRequest.completed_at
-    reopened = reopened_from()
-    done = and_(completed.is_not(None), completed < end)
-    closed = case((completed < received, received), else_=completed)
-    spans_long = days_between(func.date(received), closed) >= long_spell
-    branches: list[tuple[str, ColumnElement, ColumnElement[bool]]] = [
-        ("received", received, true()),
-        ("reopened", reopened, reopened < end),
-        ("completed", completed, done),
-        ("closed", closed, done),
-        ("long_opened", received, or_(~done, spans_long)),
-        ("long_opened", reopened, reopened < end),
-        ("long_closed", closed, and_(done, spans_long)),
-    ]
-    scope = and_(request_scope(viewer, filt, lab), received < end)
-
-    def day(moment: ColumnElement) -> ColumnElement:
-        if detail_from is None:
-            return func.date(moment)
-        first = day_start(detail_from)
-        earlier = func.date(literal(first - timedelta(days=1), DateTime))
-        return case((moment < first, earlier), else_=func.date(moment))
-
-    events = union_all(
+    shift = timedelta(days=backlog_days() + 1)
+    edges = [day_start(d) for d in starts] + [end]
+    buckets = [(FAR_PAST, edges[0], edges[0] - timedelta(days=1))]
+    buckets += [(lo, hi, lo) for lo, hi in pairwise(edges)]
+    # the buckets as a derived table (UNION ALL of one-row selects: VALUES is not portable)
+    bounds = union_all(
         *[
             select(
-                LabRequest.discipline.label("discipline"),
-                day(moment).label("day"),
-                literal(kind).label("kind"),
-            ).where(scope, condition)
-            for kind, moment, condition in branches
+                literal(i, Integer).label("idx"),
+                literal(lo, DateTime).label("lo"),
+                literal(hi, DateTime).label("hi"),
+                literal(lo if lo == FAR_PAST else lo - shift, DateTime).label("long_lo"),
+                literal(hi - shift, DateTime).label("long_hi"),
+            )
+            for i, (lo, hi, _) in enumerate(buckets)
         ]
-    ).subquery()
-    stmt = select(
-        events.c.discipline, events.c.day, events.c.kind, func.count().label("requests")
-    ).group_by(events.c.discipline, events.c.day, events.c.kind)
-    frame = query_frame(engine, stmt, ["discipline", "day", "kind", "requests"])
+    ).subquery("bounds")
+    received, completed = LabRequest.received_at, LabRequest.completed_at
+    done = and_(completed.is_not(None), completed < end)
+    # a spell long enough to reach the backlog (an error completion closes on receipt: never)
+    long_spell = and_(
+        completed >= received, completed >= date_plus_days(received, backlog_days() + 2)
+    )
+    # Every bucket ends by ``end``, so it bounds receipts itself; ``received < end`` appears only
+    # where a bucket does not imply it (a completion dated before a receipt after ``end``), lest
+    # the planner scan from each bucket's start to ``end``.
+
+    def between(moment: ColumnElement[datetime], prefix: str = "") -> ColumnElement[bool]:
+        return and_(moment >= bounds.c[f"{prefix}lo"], moment < bounds.c[f"{prefix}hi"])
+
+    counts: dict[str, ColumnElement[bool]] = {
+        "received": between(received),
+        "long_opened": and_(between(received, "long_"), or_(~done, long_spell)),
+        "completed": and_(between(completed), received < end),
+        "closed": and_(between(completed), completed >= received),
+        "closed_on_receipt": and_(between(received), completed < received),
+        "long_closed": and_(between(completed), long_spell),
+    }
+    disciplines = list(lab.disciplines or Discipline)
+    columns = {
+        f"{kind}|{discipline!s}": select(func.count())
+        .where(request_scope(viewer, filt, lab), LabRequest.discipline == discipline, condition)
+        .scalar_subquery()
+        .label(f"c{i}")
+        for i, (kind, discipline, condition) in enumerate(
+            (kind, discipline, condition)
+            for discipline in disciplines
+            for kind, condition in counts.items()
+        )
+    }
+    wide = query_frame(engine, select(bounds.c.idx, *columns.values()), ["idx", *columns])
+    wide["day"] = [buckets[i][2] for i in wide["idx"]]
+    long = wide.drop(columns="idx").melt(id_vars="day", value_name="requests")
+    long[["kind", "discipline"]] = long["variable"].str.split("|", expand=True)
+    long["kind"] = long["kind"].replace("closed_on_receipt", "closed")
+    frame = pd.concat([long, reopenings(engine, viewer, filt, lab, as_of)], ignore_index=True)
+    frame["day"] = pd.to_datetime(frame["day"])
+    frame["requests"] = frame["requests"].astype(int)
+    return frame[["discipline", "day", "kind", "requests"]]
+
+
+def reopenings(
+    engine: Engine, viewer: Viewer, filt: IncidentFilter, lab: LabFilter, as_of: date
+) -> pd.DataFrame:
+    """Re-openings per discipline and day up to the end of ``as_of``, as the kinds
+    ``reopened`` (that day) and ``long_opened`` (``limit + 1`` days later: every re-opened spell
+    is still open). Columns: discipline, day, kind, requests."""
+    end = end_of_day(as_of)
+    reopened = reopened_from()
+    day = func.date(reopened)
+    stmt = (
+        select(LabRequest.discipline, day, func.count())
+        .where(
+            request_scope(viewer, filt, lab),
+            LabRequest.received_at < end,
+            is_reopened(engine),
+            reopened < end,
+        )
+        .group_by(LabRequest.discipline, day)
+    )
+    frame = query_frame(engine, stmt, ["discipline", "day", "requests"])
     frame["discipline"] = frame["discipline"].astype(str)
     frame["day"] = pd.to_datetime(frame["day"])
-    return frame
+    shifted = frame.assign(day=frame["day"] + timedelta(days=backlog_days() + 1))
+    return pd.concat(
+        [frame.assign(kind="reopened"), shifted.assign(kind="long_opened")], ignore_index=True
+    )
 
 
 def flow_by_period(
@@ -148,20 +213,14 @@ def flow_by_period(
     count grows: open_at_end(p) = open_at_end(p-1) + received + reopened - completed.
     One row per period and discipline in scope, zeros included. Columns: ``FLOW_COLUMNS``.
     """
-    shift = timedelta(days=backlog_days() + 1)
-    # Day by day from ``shift`` before the first period: earlier receipts enter the backlog
-    # before it begins, so only their totals matter.
-    detail_from = None if start is None else period_starts(start, start, grain)[0] - shift
-    events = day_events(engine, viewer, filt, lab, as_of, detail_from)
     if start is None:
-        receipts = events.loc[events["kind"] == "received", "day"]
-        start = receipts.min().date() if len(receipts) else as_of
+        start = first_receipt(engine, viewer, filt, lab, as_of) or as_of
     if start > as_of:
         return pd.DataFrame(columns=FLOW_COLUMNS)
     starts = pd.to_datetime(period_starts(start, as_of, grain))
+    events = period_events(engine, viewer, filt, lab, [s.date() for s in starts], as_of)
     # a period ends at the midnight the next one begins; the last at the end of as_of
     ends = [*starts[1:], pd.Timestamp(as_of + timedelta(days=1))]
-    events.loc[events["kind"] == "long_opened", "day"] += shift
     parts = []
     for discipline in [str(d) for d in lab.disciplines or Discipline]:
         daily = (

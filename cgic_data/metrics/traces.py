@@ -34,9 +34,9 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import (
+    CTE,
     ColumnElement,
     Engine,
-    Subquery,
     and_,
     case,
     exists,
@@ -162,21 +162,26 @@ def _repeat_values(viewer: Viewer, column: str, minimum: int, short_only: bool =
     """
     trace, gun, incident = aliased(Trace), aliased(Firearm), aliased(Incident)
     value = getattr(trace, column)
-    conditions = [visibility_condition(viewer, incident), value.is_not(None)]
+    repeated = (
+        select(value)
+        .where(value.is_not(None))
+        .group_by(value)
+        .having(func.count(func.distinct(trace.firearm_id)) >= minimum)
+    )
+    if viewer.sees_all_agencies and not short_only:
+        return repeated  # every trace counts: no need to reach its gun and incident
+    conditions = [visibility_condition(viewer, incident)]
     if short_only:
         ttc = ttc_days(trace, gun, incident)
         conditions += [ttc >= 0, ttc < SHORT_TTC_DAYS]
     return (
-        select(value)
-        .join(gun, gun.id == trace.firearm_id)
+        repeated.join(gun, gun.id == trace.firearm_id)
         .join(incident, incident.id == gun.recovery_incident_id)
         .where(*conditions)
-        .group_by(value)
-        .having(func.count(func.distinct(trace.firearm_id)) >= minimum)
     )
 
 
-def trace_facts(viewer: Viewer, filt: IncidentFilter, fired_only: bool = False) -> Subquery:
+def trace_facts(viewer: Viewer, filt: IncidentFilter, fired_only: bool = False) -> CTE:
     """One row per visible traced gun in the filter: who owns it, its TTC and its indicators.
 
     Columns: trace_id, trace_number, firearm_id, incident_id, agency_id, owned (the viewer's own
@@ -224,7 +229,9 @@ def trace_facts(viewer: Viewer, filt: IncidentFilter, fired_only: bool = False) 
             fired_in_shootings(viewer) if fired_only else true(),
         )
     )
-    return stmt.subquery("trace_facts")
+    # MATERIALIZED: computed once. Inlined, every count of a flag re-ran the repeat-value
+    # subqueries behind it (seconds at 50k traces instead of a fraction).
+    return stmt.cte("trace_facts").prefix_with("MATERIALIZED")
 
 
 def frame_of(engine: Engine, stmt: Any) -> pd.DataFrame:

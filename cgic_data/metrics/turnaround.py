@@ -8,26 +8,30 @@ limit** (``CGIC_BACKLOG_DAYS``, 30): turnaround ≤ 30 days, i.e. completed befo
 entered the backlog (``metrics.backlog``). A completion dated before its receipt is a data error
 and is left out.
 
-Percentiles: SQL filters and computes each completion's days (``days_between`` from the receipt
-date's midnight, floored here to whole days); only that narrow, already filtered column comes back,
-and pandas takes the median and 90th percentile (linear interpolation, as PostgreSQL's
-``percentile_cont``), because SQLite has no percentile function.
+Percentiles: turnarounds are whole days, so SQL counts completions per (month, discipline or
+priority, days) — a histogram of a few thousand rows however many requests — and pandas takes the
+exact median and 90th percentile from it (``metrics.weighted``: linear interpolation between the
+closest ranks, as pandas' ``quantile`` and PostgreSQL's ``percentile_cont`` on the raw rows),
+because SQLite has no percentile function. One histogram serves the monthly trend and the period's
+totals (``turnaround_summary``).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import ColumnElement, Engine, func, select
 
 from cgic_data.frames import query_frame
 from cgic_data.metrics.backlog import LabFilter, backlog_days, request_scope
-from cgic_data.schema import LabRequest
-from cgic_data.scope import IncidentFilter, Viewer, date_conditions
-from cgic_data.sqlfuncs import days_between, month_start
+from cgic_data.metrics.weighted import weighted_median, weighted_quantile
+from cgic_data.schema import Discipline, LabRequest
+from cgic_data.scope import IncidentFilter, Viewer, date_conditions, day_start
+from cgic_data.sqlfuncs import month_start, whole_days_between
 
 Split = Literal["discipline", "priority"]
 # Turnaround bins for the distribution shown on hover: label, longest turnaround (days) in it.
@@ -41,64 +45,125 @@ DURATION_BINS: list[tuple[str, float]] = [
     ("91+ d", math.inf),
 ]
 SUMMARY_COLUMNS = ["completed", "median_days", "p90_days", "within_limit_share"]
+HISTOGRAM_COLUMNS = ["month", "group", "days", "completions"]
 
 
-def completion_times(
+def turnaround_days() -> ColumnElement[int]:
+    """Whole calendar days from the receipt date to the completion date."""
+    return whole_days_between(LabRequest.received_at, LabRequest.completed_at)
+
+
+def completion_histogram(
     engine: Engine,
     viewer: Viewer,
     filt: IncidentFilter,
     lab: LabFilter,
     start: date | None,
     as_of: date,
+    by: Split = "discipline",
+    *,
+    flags: dict[str, date] | None = None,
 ) -> pd.DataFrame:
-    """Completions from ``start`` (None: all) to the end of ``as_of``, one row each.
-
-    Columns: month (of completion), discipline, priority, days (turnaround, whole days).
-    """
-    raw_days = days_between(func.date(LabRequest.received_at), LabRequest.completed_at)
-    stmt = select(
-        month_start(LabRequest.completed_at),
-        LabRequest.discipline,
-        LabRequest.priority,
-        raw_days,
-    ).where(
-        request_scope(viewer, filt, lab),
-        *date_conditions(LabRequest.completed_at, start, as_of),
-        LabRequest.completed_at >= LabRequest.received_at,
+    """Completions from ``start`` (None: all) to the end of ``as_of``, counted per month of
+    completion, discipline (or priority) and turnaround days. Columns: ``HISTOGRAM_COLUMNS``,
+    then one boolean column per ``flags`` entry: completed on or after that day."""
+    flag_columns = {
+        name: (LabRequest.completed_at >= day_start(day)).label(name)
+        for name, day in (flags or {}).items()
+    }
+    keys = [
+        month_start(LabRequest.completed_at).label("month"),
+        (LabRequest.discipline if by == "discipline" else LabRequest.priority).label("group"),
+        turnaround_days().label("days"),
+        *flag_columns.values(),
+    ]
+    stmt = (
+        select(*keys, func.count().label("completions"))
+        .where(
+            request_scope(viewer, filt, lab),
+            # every discipline is one of these; naming them lets the index on (discipline,
+            # completed_at, received_at, priority) serve the date range without the table
+            LabRequest.discipline.in_(lab.disciplines or list(Discipline)),
+            *date_conditions(LabRequest.completed_at, start, as_of),
+            LabRequest.completed_at >= LabRequest.received_at,
+        )
+        .group_by(*keys)
     )
-    frame = query_frame(engine, stmt, ["month", "discipline", "priority", "days"])
+    frame = query_frame(engine, stmt, [*HISTOGRAM_COLUMNS[:3], *flag_columns, "completions"])
     frame["month"] = pd.to_datetime(frame["month"])
-    frame["discipline"] = frame["discipline"].astype(str)
-    frame["priority"] = frame["priority"].astype(str)
-    # + a microsecond's worth, so a float just under a whole day never floors one day short
-    frame["days"] = (frame["days"].astype(float) + 1e-9).apply(math.floor).astype(int)
-    return frame
+    frame["group"] = frame["group"].astype(str)
+    frame = frame.astype({"days": int, "completions": int, **dict.fromkeys(flag_columns, bool)})
+    return frame[[*HISTOGRAM_COLUMNS, *flag_columns]]
 
 
-def summarize(times: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Per ``keys``: completed, median_days, p90_days, within_limit_share, and one column per
-    ``DURATION_BINS`` label counting completions in that bin (the distribution)."""
+def summarize(histogram: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per ``keys`` of a histogram (``days``, ``completions``): completed, median_days, p90_days,
+    within_limit_share, and one column per ``DURATION_BINS`` label counting completions in that
+    bin (the distribution)."""
     labels = [label for label, _ in DURATION_BINS]
-    if times.empty:
+    histogram = histogram[histogram["completions"] > 0]
+    if histogram.empty:
         return pd.DataFrame(columns=[*keys, *SUMMARY_COLUMNS, *labels])
     limit = backlog_days()
     edges = [-0.5] + [edge if math.isinf(edge) else edge + 0.5 for _, edge in DURATION_BINS]
-    binned = times.assign(
-        bin=pd.cut(times["days"], bins=edges, labels=labels),
-        within=times["days"] <= limit,
-    )
-    grouped = binned.groupby(keys, observed=True)
-    summary = grouped.agg(
-        completed=("days", "size"),
-        median_days=("days", "median"),
-        p90_days=("days", lambda d: d.quantile(0.9)),
-        within_limit_share=("within", "mean"),
-    )
-    distribution = binned.pivot_table(
-        index=keys, columns="bin", values="days", aggfunc="size", fill_value=0, observed=False
+    per_day = histogram.groupby([*keys, "days"], observed=True, as_index=False)["completions"].sum()
+    per_day["bin"] = pd.cut(per_day["days"], bins=edges, labels=labels)
+    rows = []
+    for key, group in per_day.groupby(keys, observed=True, sort=True):
+        days, counts = group["days"].to_numpy(), group["completions"].to_numpy()
+        total = int(counts.sum())
+        rows.append(
+            (
+                *(key if isinstance(key, tuple) else (key,)),
+                total,
+                weighted_median(days, counts),
+                weighted_quantile(days, counts, 0.9),
+                float(counts[days <= limit].sum() / total),
+            )
+        )
+    summary = pd.DataFrame(rows, columns=[*keys, *SUMMARY_COLUMNS]).set_index(keys)
+    distribution = per_day.pivot_table(
+        index=keys,
+        columns="bin",
+        values="completions",
+        aggfunc="sum",
+        fill_value=0,
+        observed=False,
     ).reindex(columns=labels, fill_value=0)
     distribution.columns = labels
-    return summary.join(distribution).reset_index()
+    return summary.join(distribution.astype(int)).reset_index()
+
+
+@dataclass(frozen=True)
+class TurnaroundSummary:
+    """by_month: per month of completion and group (``summarize``'s columns); overall: per group
+    over the period."""
+
+    by_month: pd.DataFrame
+    overall: pd.DataFrame
+
+
+def turnaround_summary(
+    engine: Engine,
+    viewer: Viewer,
+    filt: IncidentFilter,
+    lab: LabFilter,
+    trend_start: date | None,
+    period_start: date | None,
+    as_of: date,
+    by: Split = "discipline",
+) -> TurnaroundSummary:
+    """The monthly trend from ``trend_start`` and the totals from ``period_start`` (None: all
+    dates), both to the end of ``as_of``, from one histogram query."""
+    starts = {"in_trend": trend_start, "in_period": period_start}
+    flags = {name: day for name, day in starts.items() if day is not None}
+    lower = None if len(flags) < len(starts) else min(flags.values())
+    histogram = completion_histogram(engine, viewer, filt, lab, lower, as_of, by, flags=flags)
+    trend = histogram[histogram["in_trend"]] if "in_trend" in flags else histogram
+    period = histogram[histogram["in_period"]] if "in_period" in flags else histogram
+    return TurnaroundSummary(
+        by_month=summarize(trend, ["month", "group"]), overall=summarize(period, ["group"])
+    )
 
 
 def turnaround_by_month(
@@ -112,8 +177,7 @@ def turnaround_by_month(
 ) -> pd.DataFrame:
     """Per month of completion and discipline (or priority): ``summarize``'s columns, with
     the grouping column named ``group``."""
-    times = completion_times(engine, viewer, filt, lab, start, as_of)
-    return summarize(times.rename(columns={by: "group"}), ["month", "group"])
+    return turnaround_summary(engine, viewer, filt, lab, start, start, as_of, by).by_month
 
 
 def turnaround_overall(
@@ -126,5 +190,4 @@ def turnaround_overall(
     by: Split = "discipline",
 ) -> pd.DataFrame:
     """Over the whole window, per discipline (or priority): ``summarize``'s columns."""
-    times = completion_times(engine, viewer, filt, lab, start, as_of)
-    return summarize(times.rename(columns={by: "group"}), ["group"])
+    return turnaround_summary(engine, viewer, filt, lab, start, start, as_of, by).overall

@@ -26,7 +26,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 
 from cgic_data.frames import query_frame
-from cgic_data.metrics.series import lead_incident_pairs, series_from_pairs, series_pairs
+from cgic_data.metrics.series import series_from_pairs, series_pairs
+from cgic_data.queries.leads import lead_universe, matching_incidents, series_touching
 from cgic_data.schema import EvidenceItem, Incident, LeadItem, LeadStatus, NibinLead
 from cgic_data.scope import (
     IncidentFilter,
@@ -196,30 +197,21 @@ def series_choices(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.D
     """Series with at least one incident matching the sidebar filter, latest activity first.
 
     Columns: series_id, incidents (of the series the viewer may see), last (latest of them).
-    Only series with a lead open to the viewer are offered (an agency's own series).
+    Only series with a lead open to the viewer are offered (an agency's own series): every series
+    is built from leads in the viewer's scope, each of which the viewer may list.
     """
-    pairs = lead_incident_pairs(engine, viewer)
-    membership = series_from_pairs(pairs)
+    universe = lead_universe(engine, viewer, series_only=True)
+    membership = universe.membership
     columns = ["series_id", "incidents", "last"]
     if membership.empty:
         return pd.DataFrame(columns=columns)
-    linked = select(EvidenceItem.incident_id).join(LeadItem, LeadItem.item_id == EvidenceItem.id)
-    with engine.connect() as conn:
-        matching = set(conn.execute(scoped_incident_ids(viewer, filt)).scalars())
-        visible = conn.execute(
-            select(Incident.id, Incident.occurred_at).where(
-                visibility_condition(viewer), Incident.id.in_(linked)
-            )
-        ).all()
-        open_leads = set(
-            conn.execute(select(NibinLead.lead_number).where(lead_visibility(viewer))).scalars()
+    offered = membership[
+        membership["series_id"].isin(
+            series_touching(membership, matching_incidents(engine, viewer, filt))
         )
-    offered = set(membership.loc[membership["incident_id"].isin(matching), "series_id"])
-    pairs = pairs.merge(membership[["incident_id", "series_id"]], on="incident_id")
-    offered &= set(pairs.loc[pairs["lead_number"].isin(open_leads), "series_id"])
-    seen = pd.DataFrame(visible, columns=["incident_id", "occurred_at"]).merge(
-        membership[membership["series_id"].isin(offered)], on="incident_id"
-    )
+    ]
+    dates = universe.items[["incident_id", "occurred_at"]].drop_duplicates("incident_id")
+    seen = offered.merge(dates, on="incident_id")
     if seen.empty:
         return pd.DataFrame(columns=columns)
     return (

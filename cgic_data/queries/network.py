@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import ColumnElement, Engine, or_, select, true
 
 from cgic_data.frames import read_frame
 from cgic_data.lead_labels import UNCONFIRMED_LABEL
-from cgic_data.metrics.series import series_membership
+from cgic_data.metrics.series import series_from_pairs, series_membership, series_pairs
 from cgic_data.queries.lead_selection import LeadSelection
 from cgic_data.schema import (
     Agency,
@@ -49,6 +50,7 @@ from cgic_data.scope import (
 )
 
 LAYOUT_SEED = 7
+DENSE_LAYOUT_FROM = 500  # nodes: from here networkx's spring layout turns slow (see below)
 HIT_KINDS = (ResultKind.CODIS, ResultKind.AFIS)
 NODE_COLUMNS = ["node", "kind", "label", "detail", "x", "y", "component", "flag"]
 EDGE_COLUMNS = ["source", "target", "relation", "x0", "y0", "x1", "y1"]
@@ -182,13 +184,46 @@ def _edges(
     return [{"source": s, "target": t, "relation": r} for (s, t), r in sorted(unique.items())]
 
 
+def spring_positions(
+    graph: nx.Graph, k: float, seed: int, iterations: int = 50
+) -> dict[Any, tuple[float, float]]:
+    """Fruchterman-Reingold positions in [-1, 1], computed with dense numpy arrays.
+
+    The same force model as ``nx.spring_layout`` uses below 500 nodes; from 500 on networkx
+    switches to a sparse variant that loops in Python (seconds for a 700-node series), while the
+    dense one stays well under a second into the low thousands of nodes.
+    """
+    nodes = list(graph)
+    adjacency = nx.to_numpy_array(graph, nodelist=nodes, weight=None, dtype=np.float32)
+    pos = np.random.default_rng(seed).random((len(nodes), 2))
+    step = 0.1 * float(np.ptp(pos, axis=0).max())
+    cooling = step / (iterations + 1)
+    for _ in range(iterations):
+        dx = (pos[:, 0, np.newaxis] - pos[np.newaxis, :, 0]).astype(np.float32)
+        dy = (pos[:, 1, np.newaxis] - pos[np.newaxis, :, 1]).astype(np.float32)
+        distance = np.sqrt(dx * dx + dy * dy)
+        np.maximum(distance, 0.01, out=distance)
+        force = k * k / (distance * distance) - adjacency * distance / k
+        shift = np.stack([(dx * force).sum(axis=1), (dy * force).sum(axis=1)], axis=1)
+        length = np.hypot(shift[:, 0], shift[:, 1])
+        length = np.where(length < 0.01, 0.1, length)
+        pos += shift * (step / length)[:, np.newaxis]
+        step -= cooling
+    pos -= pos.mean(axis=0)
+    pos /= max(float(np.abs(pos).max()), 1e-9)
+    return {node: (float(x), float(y)) for node, (x, y) in zip(nodes, pos, strict=True)}
+
+
 def _laid_out(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> SeriesGraph:
     graph = nx.Graph()
     graph.add_nodes_from(node["node"] for node in nodes)
     graph.add_edges_from((edge["source"], edge["target"]) for edge in edges)
     # k: twice networkx's default spacing, so chains of leads unfold instead of knotting
     spacing = 2.0 / max(len(nodes), 1) ** 0.5
-    positions = nx.spring_layout(graph, k=spacing, seed=LAYOUT_SEED) if nodes else {}
+    if len(nodes) < DENSE_LAYOUT_FROM:
+        positions = nx.spring_layout(graph, k=spacing, seed=LAYOUT_SEED) if nodes else {}
+    else:
+        positions = spring_positions(graph, spacing, LAYOUT_SEED)
     parts = sorted(nx.connected_components(graph), key=lambda c: (-len(c), sorted(c)))
     component = {node: n for n, part in enumerate(parts) for node in part}
     for node in nodes:
@@ -207,6 +242,14 @@ def _laid_out(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> Serie
 # --- subjects across series ------------------------------------------------------------------
 
 
+def _in_scope(viewer: Viewer, filt: IncidentFilter) -> ColumnElement[bool]:
+    """``EvidenceItem.incident_id`` is one of ``scope.scoped_incident_ids``: for lab staff with no
+    filter that is every incident, and no 240k-id list is built to check it."""
+    if viewer.sees_all_agencies and filt == IncidentFilter():
+        return true()
+    return EvidenceItem.incident_id.in_(scoped_incident_ids(viewer, filt))
+
+
 def _subject_hits(
     engine: Engine, viewer: Viewer, filt: IncidentFilter, refs: list[str] | None = None
 ) -> pd.DataFrame:
@@ -215,13 +258,12 @@ def _subject_hits(
     agency and town filter apply to every hit, the dates only to ``in_filter``); series_id is
     None outside any series."""
     undated = filt.with_period(None, None)
-    matching = EvidenceItem.incident_id.in_(scoped_incident_ids(viewer, filt))
     stmt = (
         select(ForensicResult.subject_ref, ForensicResult.kind, EvidenceItem.incident_id,
-               ForensicResult.reported_at, matching.label("in_filter"))
+               ForensicResult.reported_at, _in_scope(viewer, filt).label("in_filter"))
         .join(EvidenceItem, EvidenceItem.id == ForensicResult.item_id)
         .where(ForensicResult.kind.in_(HIT_KINDS), ForensicResult.subject_ref.is_not(None),
-               EvidenceItem.incident_id.in_(scoped_incident_ids(viewer, undated)))
+               _in_scope(viewer, undated))
     )  # fmt: skip
     if refs is not None:
         stmt = stmt.where(ForensicResult.subject_ref.in_(refs))
@@ -235,12 +277,33 @@ def _subject_hits(
 def _other_series(
     engine: Engine, viewer: Viewer, selection: LeadSelection, refs: list[str]
 ) -> dict[str, list[str]]:
-    """For each subject, the other series (than the selection's) their visible hits fall in."""
+    """For each subject, the other series (than the selection's) their visible hits fall in.
+
+    Only the series of the incidents those hits are on are built, walking the lead graph out
+    from them (``metrics.series.series_pairs``), not the viewer's whole graph."""
     if not refs:
         return {}
-    hits = _subject_hits(engine, viewer, IncidentFilter(), refs).dropna(subset=["series_id"])
+    hits = _hits_of(engine, viewer, refs)
+    with engine.connect() as conn:
+        pairs = series_pairs(conn, viewer, incident_ids=set(hits["incident_id"]))
+    membership = series_from_pairs(pairs)[["incident_id", "series_id"]]
+    hits = hits.merge(membership, on="incident_id")
     hits = hits[hits["series_id"] != selection.series_id]
     return {ref: sorted(set(g["series_id"])) for ref, g in hits.groupby("subject_ref")}
+
+
+def _hits_of(engine: Engine, viewer: Viewer, refs: list[str]) -> pd.DataFrame:
+    """(subject_ref, incident_id) of the CODIS/AFIS hits naming ``refs`` on incidents the viewer
+    may see."""
+    stmt = (
+        select(ForensicResult.subject_ref, EvidenceItem.incident_id)
+        .join(EvidenceItem, EvidenceItem.id == ForensicResult.item_id)
+        .where(ForensicResult.kind.in_(HIT_KINDS), ForensicResult.subject_ref.in_(refs),
+               EvidenceItem.incident_id.in_(scoped_incident_ids(viewer, IncidentFilter())))
+        .distinct()
+    )  # fmt: skip
+    with engine.connect() as conn:
+        return read_frame(conn, stmt, ["subject_ref", "incident_id"])
 
 
 def subjects_across_series(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.DataFrame:
@@ -258,15 +321,23 @@ def subjects_across_series(engine: Engine, viewer: Viewer, filt: IncidentFilter)
     tying = hits[hits["subject_ref"].isin(set(spread[spread > 1].index) & active)]
     if tying.empty:
         return pd.DataFrame(columns=SUBJECT_COLUMNS)
+    series_ids = (
+        tying[["subject_ref", "series_id"]]
+        .dropna()
+        .drop_duplicates()
+        .sort_values(["subject_ref", "series_id"])
+        .groupby("subject_ref")["series_id"]
+        .agg(", ".join)
+    )
     out = (
         tying.groupby("subject_ref")
         .agg(
             series_count=("series_id", "nunique"),
-            series=("series_id", lambda s: ", ".join(sorted(set(s.dropna())))),
             incidents=("incident_id", "nunique"),
             hits=("incident_id", "size"),
             last_hit=("reported_at", "max"),
         )
+        .join(series_ids.rename("series"))
         .reset_index()
         .sort_values(["series_count", "incidents", "subject_ref"], ascending=[False, False, True])
     )

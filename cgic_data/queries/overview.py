@@ -7,11 +7,11 @@ from dataclasses import dataclass, fields
 from datetime import timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, and_, case, func, select, true
 
 from cgic_data import settings
 from cgic_data.frames import query_frame, read_frame
-from cgic_data.metrics.series import chunks, series_from_pairs, series_pairs
+from cgic_data.metrics.series import chunks, series_from_pairs, series_membership, series_pairs
 from cgic_data.schema import (
     Agency,
     EvidenceItem,
@@ -27,6 +27,7 @@ from cgic_data.scope import (
     IncidentFilter,
     Viewer,
     date_conditions,
+    in_incident_scope,
     incident_conditions,
     scoped_incident_ids,
 )
@@ -77,7 +78,7 @@ def period_counts(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> Perio
     the viewer's visibility and the agency/town filter, not the dates.
     """
     undated = filt.with_period(None, None)
-    in_scope = scoped_incident_ids(viewer, undated)
+    in_scope = in_incident_scope(EvidenceItem.incident_id, viewer, undated)
     is_shooting = Incident.kind == IncidentKind.SHOOTING
     incidents = select(
         func.count().filter(is_shooting),
@@ -89,37 +90,38 @@ def period_counts(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> Perio
         ),
     ).where(incident_conditions(viewer, filt))
     casings = select(func.count()).where(
-        EvidenceItem.incident_id.in_(in_scope),
+        in_scope,
         EvidenceItem.kind == ItemKind.CARTRIDGE_CASE,
         *date_conditions(EvidenceItem.recovered_at, filt.start, filt.end),
     )
     entries = select(func.count()).where(
-        EvidenceItem.incident_id.in_(in_scope),
+        in_scope,
         EvidenceItem.kind.in_([ItemKind.CARTRIDGE_CASE, ItemKind.TEST_FIRE]),
         *date_conditions(EvidenceItem.nibin_entered_at, filt.start, filt.end),
     )
     touching = (
         select(LeadItem.lead_id)
         .join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
-        .where(EvidenceItem.incident_id.in_(in_scope))
+        .where(in_scope)
     )
-    leads = select(func.count()).where(
-        NibinLead.id.in_(touching), *date_conditions(NibinLead.issued_at, filt.start, filt.end)
-    )
-    hits = select(func.count()).where(
-        NibinLead.id.in_(touching),
+    issued = and_(true(), *date_conditions(NibinLead.issued_at, filt.start, filt.end))
+    confirmed = and_(
         NibinLead.status == LeadStatus.CONFIRMED,
         *date_conditions(NibinLead.confirmed_at, filt.start, filt.end),
     )
+    leads = select(func.count().filter(issued), func.count().filter(confirmed)).where(
+        NibinLead.id.in_(touching)
+    )
     with engine.connect() as conn:
         shootings, victims = conn.execute(incidents).one()
+        leads_issued, hits_confirmed = conn.execute(leads).one()
         return PeriodCounts(
             shootings=int(shootings),
             victims=int(victims),
             casings_recovered=conn.execute(casings).scalar_one(),
             nibin_entries=conn.execute(entries).scalar_one(),
-            leads_issued=conn.execute(leads).scalar_one(),
-            hits_confirmed=conn.execute(hits).scalar_one(),
+            leads_issued=int(leads_issued),
+            hits_confirmed=int(hits_confirmed),
         )
 
 
@@ -158,10 +160,6 @@ def most_active_series(
     Columns: series_id, incidents_in_period, incidents (all visible), first, last, agencies, towns,
     victims. Only incidents visible to the viewer count (see ``metrics.series``).
     """
-    with engine.connect() as conn:
-        # Walk out from the period's incidents: whole series, without the statewide graph.
-        pairs = series_pairs(conn, viewer, incidents=scoped_incident_ids(viewer, filt))
-    membership = series_from_pairs(pairs)
     columns = [
         "series_id",
         "incidents_in_period",
@@ -172,15 +170,16 @@ def most_active_series(
         "towns",
         "victims",
     ]
-    if membership.empty:
-        return pd.DataFrame(columns=columns)
-    undated = filt.with_period(None, None)
+    membership = _membership_around(engine, viewer, filt)
     active_ids = _scoped_ids(engine, viewer, filt)
     active = membership[membership["incident_id"].isin(active_ids)]
     if active.empty:
         return pd.DataFrame(columns=columns)
-    series_ids = set(active["series_id"])
-    members = membership[membership["series_id"].isin(series_ids)]
+    # Only the leading series (and any tied with the last of them) need their incidents' details.
+    in_period = active.groupby("series_id").size()
+    leaders = in_period[in_period >= in_period.nlargest(limit).min()].index
+    members = membership[membership["series_id"].isin(leaders)]
+    undated = filt.with_period(None, None)
     details = _incident_details(engine, viewer, undated, members["incident_id"].tolist())
     merged = members.merge(details, on="incident_id")
     merged["in_period"] = merged["incident_id"].isin(active_ids)
@@ -199,6 +198,17 @@ def most_active_series(
         .sort_values(["incidents_in_period", "incidents", "last"], ascending=False)
     )
     return summary.head(limit)[columns].reset_index(drop=True)
+
+
+def _membership_around(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.DataFrame:
+    """Whole series touching the filter's incidents. Without a start date that is every series
+    in the viewer's scope, built in one pass; otherwise a walk out from the period's incidents
+    (a few steps over a few hundred incidents instead of the statewide graph)."""
+    if filt.start is None:
+        return series_membership(engine, viewer)
+    with engine.connect() as conn:
+        pairs = series_pairs(conn, viewer, incidents=scoped_incident_ids(viewer, filt))
+    return series_from_pairs(pairs)
 
 
 def _scoped_ids(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> set[int]:

@@ -111,6 +111,15 @@ def lead_timeline(
     return Timeline(events[EVENT_COLUMNS], _gaps(f, rows, as_of, goal), goal)
 
 
+def timeline_views(
+    engine: Engine, viewer: Viewer, selection: LeadSelection, as_of: datetime | None = None
+) -> tuple[Timeline, Timeline]:
+    """``lead_timeline`` and its ``by_incident`` fold: both views a page offers, computed (and
+    cached) together so switching between them is not recomputed on every run."""
+    timeline = lead_timeline(engine, viewer, selection, as_of)
+    return timeline, by_incident(timeline)
+
+
 def by_incident(timeline: Timeline) -> Timeline:
     """The same timeline with items and firearms folded into their incident's row, for series too
     long to read item by item. Identical events (same row, kind and time: five casings recovered
@@ -123,16 +132,25 @@ def by_incident(timeline: Timeline) -> Timeline:
     events.loc[moved, "row_label"] = events.loc[moved, "incident_number"].map(home["row_label"])
     events.loc[moved, "row_kind"] = "incident"
     keys = ["row", "row_kind", "row_label", "event", "at", "agency", "incident_number"]
-    folded = (
-        events.groupby(keys, dropna=False, sort=False)
-        .agg(
-            n=("detail", "size"),
-            item_number=("item_number", lambda s: ", ".join(sorted(set(s.dropna())))),
-            lead_number=("lead_number", "first"),
-            detail=("detail", lambda s: "; ".join(dict.fromkeys(s))),
-        )
-        .reset_index()
+    # one group per identical event; the joins below are vectorised (thousands of groups)
+    events["group"] = events.groupby(keys, dropna=False, sort=False).ngroup()
+    groups = events.groupby("group", sort=True)
+    folded = groups[keys].first()  # equal within a group; first() of an all-NaN key is NaN
+    folded["n"] = groups.size()
+    folded["lead_number"] = groups["lead_number"].first()
+    folded["item_number"] = (
+        events[["group", "item_number"]]
+        .dropna()
+        .drop_duplicates()
+        .sort_values(["group", "item_number"])
+        .groupby("group")["item_number"]
+        .agg(", ".join)
     )
+    folded["item_number"] = folded["item_number"].fillna("")
+    folded["detail"] = (
+        events[["group", "detail"]].drop_duplicates().groupby("group")["detail"].agg("; ".join)
+    )
+    folded = folded.reset_index(drop=True)
     many = folded["n"] > 1
     folded.loc[many, "detail"] = folded["n"].astype(str) + " items · " + folded["detail"]
     folded["item_number"] = folded["item_number"].replace("", None)
@@ -235,28 +253,31 @@ def _rows(f: dict[str, pd.DataFrame]) -> pd.DataFrame:
         add(
             f"L{lead.lead_id}", "lead", f"Lead {lead.lead_number}", row_lead_number=lead.lead_number
         )
-    items = f["items"].groupby("incident_id")
+    items_at: dict[Any, list[Any]] = {}  # incident id -> its items, in item number order
+    for item in f["items"].itertuples():
+        items_at.setdefault(item.incident_id, []).append(item)
     firearm_home = {
         **dict(zip(f["items"]["firearm_id"], f["items"]["incident_id"], strict=True)),
         **dict(zip(f["firearms"]["firearm_id"], f["firearms"]["recovery_incident_id"], strict=True)),
     }  # fmt: skip
+    guns_at: dict[Any, list[Any]] = {}  # incident id -> its firearms, in firearm order
+    for gun in f["firearms"].itertuples():
+        guns_at.setdefault(firearm_home.get(gun.firearm_id), []).append(gun)
     for incident in f["incidents"].itertuples():
         facts = {"agency": incident.agency, "incident_number": incident.incident_number}
         label = f"{incident.incident_number} · {incident.kind}"
         add(f"I{incident.incident_id}", "incident", label, **facts)
-        if incident.incident_id in items.groups:
-            for item in items.get_group(incident.incident_id).itertuples():
-                label = f"↳ {item.item_number} · {item.kind}"
-                add(f"E{item.item_id}", "item", label, item_number=item.item_number, **facts)
-        for gun in f["firearms"].itertuples():
-            if firearm_home.get(gun.firearm_id) == incident.incident_id:
-                name = " ".join(x for x in (gun.make, gun.model) if x)
-                add(
-                    f"F{gun.firearm_id}",
-                    "firearm",
-                    f"↳ Firearm {gun.firearm_number} {name}".rstrip(),
-                    **facts,
-                )
+        for item in items_at.get(incident.incident_id, []):
+            label = f"↳ {item.item_number} · {item.kind}"
+            add(f"E{item.item_id}", "item", label, item_number=item.item_number, **facts)
+        for gun in guns_at.get(incident.incident_id, []):
+            name = " ".join(x for x in (gun.make, gun.model) if x)
+            add(
+                f"F{gun.firearm_id}",
+                "firearm",
+                f"↳ Firearm {gun.firearm_number} {name}".rstrip(),
+                **facts,
+            )
     columns = ["key", *ROW_COLUMNS, "row_lead_number"]
     return pd.DataFrame(rows, columns=columns)
 

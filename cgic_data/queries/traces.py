@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, case, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
-from cgic_data.metrics.series import series_membership
+from cgic_data.metrics.series import series_from_pairs, series_pairs
 from cgic_data.metrics.traces import (
     INDICATORS,
     SCENE_ITEM_KINDS,
@@ -186,7 +186,9 @@ def guns_in_shootings(
         .limit(limit)
     )
     frame = frame_of(engine, stmt)
-    series = series_membership(engine, viewer)[["incident_id", "series_id"]]
+    with engine.connect() as conn:  # only the series of the shootings listed, not the whole graph
+        pairs = series_pairs(conn, viewer, incident_ids=frame["incident_id"].tolist())
+    series = series_from_pairs(pairs)[["incident_id", "series_id"]]
     frame = frame.merge(series, on="incident_id", how="left")
     columns = [
         "firearm_number", "make", "model", "caliber", "recovering_agency", "trace_number",

@@ -17,11 +17,11 @@ The lab (A and B are agencies; ages are whole days on 30 June / on 31 May):
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from cgic_data.metrics import backlog, throughput
 from cgic_data.metrics.backlog import BacklogSnapshot, LabFilter
-from cgic_data.schema import Discipline, Priority, RequestStatus, Role
+from cgic_data.schema import Discipline, LabRequest, Priority, RequestStatus, Role
 from cgic_data.scope import IncidentFilter, Viewer
 from tests.factory import Builder
 
@@ -366,3 +366,39 @@ def test_flow_levels_at_the_window_edge_match_the_snapshot(
     assert flow[["open_at_end", "backlog_at_end"]].values.tolist() == [[3, backlog_now]]
     now = backlog.snapshot(engine, Viewer.system(), ALL, LabFilter(), as_of)
     assert (now.open_requests, now.backlog) == (3, backlog_now)
+
+
+def test_moving_since_finds_every_request_open_or_moving_after_a_moment(
+    engine: Engine, lab: dict[str, int]
+) -> None:
+    """The index-friendly prefilter: everything but r9 (received Apr 20, completed May 20) is
+    open, received, completed or re-opened on or after June 1."""
+    since = datetime(2025, 6, 1)
+    with engine.connect() as conn:
+        ids = set(
+            conn.execute(select(LabRequest.id).where(backlog.moving_since(engine, since))).scalars()
+        )
+    assert ids == {lab[f"r{i}"] for i in range(1, 12)} - {lab["r9"]}
+
+
+def test_first_receipt_in_scope(engine: Engine, lab: dict[str, int]) -> None:
+    first = throughput.first_receipt(engine, Viewer.system(), ALL, LabFilter(), AS_OF)
+    assert first == date(2024, 12, 1)  # r7
+    bravo = Viewer("b", Role.ANALYST, agency_id=lab["B"])
+    assert throughput.first_receipt(engine, bravo, ALL, LabFilter(), AS_OF) == date(2025, 1, 15)
+    before_all = date(2024, 11, 30)
+    assert throughput.first_receipt(engine, Viewer.system(), ALL, LabFilter(), before_all) is None
+
+
+def test_reopenings_count_on_their_day_and_enter_the_backlog_a_limit_later(
+    engine: Engine, lab: dict[str, int]
+) -> None:
+    got = throughput.reopenings(engine, Viewer.system(), ALL, LabFilter(), AS_OF)
+    # r5 re-opened Jun 20; r11's re-opening came before its completion (an earlier cycle)
+    assert sorted(
+        (row.kind, row.day.date(), row.discipline, row.requests) for row in got.itertuples()
+    ) == [
+        ("long_opened", date(2025, 7, 21), "firearms/NIBIN", 1),  # 31 days later
+        ("reopened", date(2025, 6, 20), "firearms/NIBIN", 1),
+    ]
+    assert throughput.reopenings(engine, Viewer.system(), ALL, LabFilter(), MONTH_BEFORE).empty

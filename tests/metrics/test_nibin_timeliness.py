@@ -111,3 +111,13 @@ def test_no_entries(engine: Engine) -> None:
     assert table.empty
     dist = nt.entry_time_distribution(engine, Viewer.system(), ALL, LabFilter(), None, AS_OF)
     assert dist["entries"].sum() == 0
+
+
+def test_one_query_serves_the_period_and_a_longer_trend(
+    engine: Engine, entries: dict[str, int]
+) -> None:
+    got = nt.timeliness(engine, Viewer.system(), ALL, LabFilter(), None, date(2025, 6, 1), AS_OF)
+    assert got.by_agency[["agency", "entries"]].values.tolist() == [["Alpha PD", 4]]  # June only
+    assert got.trend["entries"].tolist() == [1, 4]  # May (Bravo) and June
+    recovery = got.distribution[got.distribution["measure"] == "Recovery → entry"]
+    assert recovery["entries"].tolist() == [1, 1, 1, 1, 0, 0]  # 10 | 30 | 60 | 100

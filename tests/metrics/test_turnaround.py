@@ -58,8 +58,10 @@ def test_same_day_and_reopened_completions(engine: Engine, agencies: tuple[int, 
         status=RequestStatus.REOPENED,
     )
     b.request(a, datetime(2025, 6, 5))  # still open: no turnaround
-    times = turnaround.completion_times(engine, Viewer.system(), ALL, LabFilter(), None, AS_OF)
-    assert sorted(times["days"].tolist()) == [0, 31]
+    histogram = turnaround.completion_histogram(
+        engine, Viewer.system(), ALL, LabFilter(), None, AS_OF
+    )
+    assert sorted(histogram[["days", "completions"]].values.tolist()) == [[0, 1], [31, 1]]
     overall = turnaround.turnaround_overall(engine, Viewer.system(), ALL, LabFilter(), None, AS_OF)
     assert overall[["group", "completed", "median_days", "within_limit_share"]].values.tolist() == [
         ["firearms/NIBIN", 2, 15.5, 0.5]
@@ -94,3 +96,22 @@ def test_no_completions_gives_an_empty_summary(engine: Engine, agencies: tuple[i
     monthly = turnaround.turnaround_by_month(engine, Viewer.system(), ALL, LabFilter(), None, AS_OF)
     assert monthly.empty
     assert {"month", "group", "median_days", "same day"} <= set(monthly.columns)
+
+
+def test_period_totals_and_monthly_trend_share_one_histogram(
+    engine: Engine, agencies: tuple[int, int]
+) -> None:
+    b, (a, _) = Builder(engine), agencies
+    completed(b, a, datetime(2025, 3, 20, 12), 4)  # trend only (before the period)
+    completed(b, a, datetime(2025, 6, 2, 12), 2)
+    completed(b, a, datetime(2025, 6, 3, 12), 12)
+    got = turnaround.turnaround_summary(
+        engine, Viewer.system(), ALL, LabFilter(), date(2025, 3, 1), date(2025, 6, 1), AS_OF
+    )
+    assert got.by_month[["month", "completed", "median_days"]].values.tolist() == [
+        [pd.Timestamp(2025, 3, 1), 1, 4.0],
+        [pd.Timestamp(2025, 6, 1), 2, 7.0],
+    ]
+    assert got.overall[["group", "completed", "median_days", "p90_days"]].values.tolist() == [
+        ["firearms/NIBIN", 2, 7.0, 11.0]  # P90: 2 + 0.9 × 10
+    ]

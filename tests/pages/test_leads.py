@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import Engine, select
 
+from cgic_data import leadwork
 from cgic_data.lead_labels import UNCONFIRMED_LABEL
 from cgic_data.schema import AuditEntry, Role
 from cgic_data.scope import Viewer
@@ -31,18 +32,38 @@ def test_leads_page_lists_triage_leads_and_series(
     assert metrics(at)["Open for triage"] == "3"  # L-3 is excluded
     assert metrics(at)["New to you"] == "4"  # the signed-in tester has opened none
     assert metrics(at)["Confirmed hits"] == "1"
-    triage, all_leads, series = (df.value for df in at.dataframe)
+    (triage,) = (df.value for df in at.dataframe)  # only the open tab runs
     assert sorted(triage["lead_number"]) == ["L-1", "L-2", "L-9"]
     assert triage["packet"].tolist()[0].startswith("packet?show=Lead&lead=L-")
-    assert sorted(all_leads["lead_number"]) == ["L-1", "L-2", "L-3", "L-9"]
-    assert set(all_leads.loc[all_leads["status"] == "open", "label"]) == {UNCONFIRMED_LABEL}
-    assert sorted(series["series_id"]) == ["L-1", "L-9"]
-    assert series.set_index("series_id").loc["L-1", "incidents"] == 3
+    assert not any("Showing" in c.value for c in at.caption)  # every row fits on the page
     assert [b.label for b in at.get("download_button")] == [
         "Leads CSV",
         "Series CSV",
         "Leads and series (Excel)",
     ]
+    with app_on(engine, monkeypatch):
+        at = open_page(PAGE, {"period": "All dates", "leads_tab": "All leads"})
+    (all_leads,) = (df.value for df in at.dataframe)
+    assert all_leads["lead_number"].tolist() == ["L-1", "L-2", "L-3", "L-9"]  # all issued June 3
+    assert set(all_leads.loc[all_leads["status"] == "open", "label"]) == {UNCONFIRMED_LABEL}
+    assert all_leads.set_index("lead_number").loc["L-1", "agencies"] == "Alpha PD, Bravo PD"
+    with app_on(engine, monkeypatch):
+        at = open_page(PAGE, {"period": "All dates", "leads_tab": "Series"})
+    (series,) = (df.value for df in at.dataframe)
+    assert sorted(series["series_id"]) == ["L-1", "L-9"]
+    assert series.set_index("series_id").loc["L-1", "incidents"] == 3
+
+
+def test_long_tables_show_their_first_rows_and_say_so(
+    engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(leadwork, "PAGE_ROWS", 2)
+    with app_on(engine, monkeypatch):
+        at = open_page(PAGE, {"period": "All dates", "leads_tab": "All leads"})
+    assert metrics(at)["Leads"] == "4"  # counted over every lead
+    (all_leads,) = (df.value for df in at.dataframe)
+    assert all_leads["lead_number"].tolist() == ["L-1", "L-2"]
+    assert any("Showing 2 of 4 leads" in c.value for c in at.caption)
 
 
 def test_page_filters_come_from_the_url(
@@ -53,7 +74,7 @@ def test_page_filters_come_from_the_url(
             PAGE, {"period": "All dates", "lead_status": "confirmed hit", "series_min": "3"}
         )
     assert metrics(at)["Leads"] == "1"
-    assert at.dataframe[1].value["lead_number"].tolist() == ["L-2"]
+    assert at.dataframe[0].value["lead_number"].tolist() == ["L-2"]
 
 
 def test_an_agency_sees_only_leads_touching_it(
@@ -61,9 +82,12 @@ def test_an_agency_sees_only_leads_touching_it(
 ) -> None:
     bravo = Viewer("bravo-analyst", Role.ANALYST, agency_id=world.bravo)
     with app_on(engine, monkeypatch):
-        at = open_page(PAGE, {"period": "All dates"}, viewer=bravo)
-    _triage, all_leads, series = (df.value for df in at.dataframe)
+        at = open_page(PAGE, {"period": "All dates", "leads_tab": "All leads"}, viewer=bravo)
+    all_leads = at.dataframe[0].value
     assert sorted(all_leads["lead_number"]) == ["L-1", "L-2"]
+    with app_on(engine, monkeypatch):
+        at = open_page(PAGE, {"period": "All dates", "leads_tab": "Series"}, viewer=bravo)
+    series = at.dataframe[0].value
     # Bravo's view of series L-1 is i1 (via L-1), its own i2 and i3 (via L-2)
     assert series["incidents"].tolist() == [3]
     assert "Charlie PD" in series["agencies"].iloc[0]
@@ -77,4 +101,6 @@ def test_empty_store_says_so(engine: Engine, monkeypatch: pytest.MonkeyPatch) ->
         at = open_page(PAGE, {"period": "All dates"})
     assert metrics(at)["Leads"] == "0"
     assert any("No open leads" in info.value for info in at.info)
+    with app_on(engine, monkeypatch):
+        at = open_page(PAGE, {"period": "All dates", "leads_tab": "Series"})
     assert any("No series" in info.value for info in at.info)

@@ -6,10 +6,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select
 
-from cgic_data import lead_labels
-from cgic_data.metrics.series import series_membership
-from cgic_data.queries import leads
-from cgic_data.queries.leads import LeadFilter, SeriesFilter
+from cgic_data import lead_labels, leadwork
+from cgic_data.metrics.series import lead_incident_pairs, series_membership
+from cgic_data.queries import leads, series_table
+from cgic_data.queries.lead_facts import series_pairs_from
+from cgic_data.queries.leads import LeadFilter
+from cgic_data.queries.series_table import SeriesFilter
 from cgic_data.schema import ItemKind, LeadStatus, NibinLead, ResultKind, Role
 from cgic_data.scope import IncidentFilter, Viewer
 from tests.factory import Builder
@@ -116,7 +118,7 @@ def test_lead_filters_status_age_series_size_and_period(engine: Engine, world: W
 
 
 def test_series_table_figures_and_hits(engine: Engine, world: World) -> None:
-    table = leads.series_table(engine, Viewer.system(), ALL, SeriesFilter(), TODAY)
+    table = series_table.series_table(engine, Viewer.system(), ALL, SeriesFilter(), TODAY)
     assert list(table["series_id"]) == ["L-1", "L-9"]  # most recent last incident first
     s = table.iloc[0]
     assert (s.incidents, s.leads, s.lead_numbers) == (3, 2, "L-1, L-2")
@@ -130,21 +132,21 @@ def test_series_table_figures_and_hits(engine: Engine, world: World) -> None:
     assert (s.codis_hits, s.afis_hits) == (1, 0)
     assert s.label == lead_labels.UNCONFIRMED_LABEL  # L-1 is still only a lead
     assert list(
-        leads.series_table(engine, Viewer.system(), ALL, SeriesFilter(min_size=3), TODAY)[
+        series_table.series_table(engine, Viewer.system(), ALL, SeriesFilter(min_size=3), TODAY)[
             "series_id"
         ]
     ) == ["L-1"]
     recent = SeriesFilter(max_days_since_last=30)
-    assert list(leads.series_table(engine, Viewer.system(), ALL, recent, TODAY)["series_id"]) == [
-        "L-1"
-    ]
+    assert list(
+        series_table.series_table(engine, Viewer.system(), ALL, recent, TODAY)["series_id"]
+    ) == ["L-1"]
 
 
 def test_series_table_for_an_agency_counts_only_its_visible_part(
     engine: Engine, world: World
 ) -> None:
     alpha = Viewer("ann", Role.ANALYST, agency_id=world.a)
-    table = leads.series_table(engine, alpha, ALL, SeriesFilter(), TODAY)
+    table = series_table.series_table(engine, alpha, ALL, SeriesFilter(), TODAY)
     assert list(table["series_id"]) == ["L-1"]
     s = table.iloc[0]
     assert (s.incidents, s.leads, s.agencies) == (2, 1, "Alpha PD, Bravo PD")
@@ -153,7 +155,7 @@ def test_series_table_for_an_agency_counts_only_its_visible_part(
 
 def test_empty_store_gives_empty_tables(engine: Engine) -> None:
     assert leads.lead_table(engine, Viewer.system(), ALL, LeadFilter(), TODAY).empty
-    assert leads.series_table(engine, Viewer.system(), ALL, SeriesFilter(), TODAY).empty
+    assert series_table.series_table(engine, Viewer.system(), ALL, SeriesFilter(), TODAY).empty
 
 
 def test_tables_agree_with_the_store_on_demo_data(demo_engine: Engine) -> None:
@@ -163,8 +165,57 @@ def test_tables_agree_with_the_store_on_demo_data(demo_engine: Engine) -> None:
     with demo_engine.connect() as conn:
         assert len(table) == conn.execute(select(func.count()).select_from(NibinLead)).scalar_one()
     assert table["lead_number"].is_unique
-    series = leads.series_table(demo_engine, system, ALL, SeriesFilter(), TODAY)
+    series = series_table.series_table(demo_engine, system, ALL, SeriesFilter(), TODAY)
     sizes = series_membership(demo_engine, Viewer.system()).groupby("series_id").size()
     assert series.set_index("series_id")["incidents"].to_dict() == sizes[sizes >= 2].to_dict()
     live = table[table["status"] != LeadStatus.EXCLUDED]
     assert (live.set_index("lead_number")["series_id"].notna()).all()
+
+
+def test_lead_queue_counts_every_lead_and_shows_the_first_rows(
+    engine: Engine, world: World
+) -> None:
+    queue = leadwork.lead_queue(engine, Viewer.system(), ALL, LeadFilter(), TODAY, limit=2)
+    # open: not excluded (L-3 is); unassigned: every live lead; stale: live, never followed up,
+    # issued 7+ days before July 1 (all three); no user account: nothing is new or growing
+    assert queue.counts == leadwork.QueueCounts(
+        leads=4, open=3, new=0, growing=0, unassigned=3, stale=3, confirmed=1
+    )
+    # L-2: latest item added June 21 09:00, 9.625 days back (20.4) + series of 3 (10)
+    #      + 3 victims (30) + firearm (10) = 70.4; L-1: 24.625 days (5.4) + 10 + 2 victims (20)
+    #      + a CODIS hit (10) = 45.4; L-9: 59 days (0) + series of 2 (5) = 5
+    assert queue.triage["lead_number"].tolist() == ["L-2", "L-1"]
+    assert queue.triage["score"].tolist() == pytest.approx([70.4, 45.4])
+    assert queue.triage["agencies"].tolist() == ["Bravo PD, Charlie PD", "Alpha PD, Bravo PD"]
+    assert queue.newest["lead_number"].tolist() == ["L-3", "L-2"]
+    assert queue.newest["calibers"].tolist() == ["9mm Luger", "9mm Luger"]
+    alpha = Viewer("ann", Role.ANALYST, agency_id=world.a)
+    mine = leadwork.lead_queue(engine, alpha, ALL, LeadFilter(), TODAY)
+    assert (mine.counts.leads, mine.counts.open, mine.counts.confirmed) == (2, 1, 0)
+    assert mine.newest["lead_number"].tolist() == ["L-3", "L-1"]
+
+
+def test_series_page_totals_every_series_and_names_the_shown_ones(
+    engine: Engine, world: World
+) -> None:
+    page = series_table.series_page(engine, Viewer.system(), ALL, SeriesFilter(), TODAY, limit=1)
+    assert page.total == 2
+    shown = page.rows.iloc[0]
+    assert (shown.series_id, shown.incidents, shown.lead_numbers) == ("L-1", 3, "L-1, L-2")
+    assert shown.agencies == "Alpha PD, Bravo PD, Charlie PD"
+    assert shown.towns == "Hartford, New Haven"
+
+
+def test_series_are_built_from_the_pairs_metrics_series_reads(engine: Engine, world: World) -> None:
+    """The lead pages read lead items once; the series built from them are metrics.series'."""
+    viewers = [Viewer.system()] + [
+        Viewer("x", Role.ANALYST, agency_id=agency) for agency in (world.a, world.b, world.c)
+    ]
+    for viewer in viewers:
+        universe = leads.lead_universe(engine, viewer)
+        ours = series_pairs_from(universe.leads, universe.items)
+        theirs = lead_incident_pairs(engine, viewer)
+        assert sorted(ours.itertuples(index=False)) == sorted(theirs.itertuples(index=False))
+        membership = series_membership(engine, viewer)
+        ours_by_incident = universe.membership.set_index("incident_id")["series_id"].to_dict()
+        assert ours_by_incident == membership.set_index("incident_id")["series_id"].to_dict()

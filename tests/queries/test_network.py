@@ -4,6 +4,7 @@ tying series together (fixture: tests/queries/lead_world.py)."""
 from datetime import date
 from datetime import datetime as dt
 
+import networkx as nx
 import pytest
 from sqlalchemy import Engine
 
@@ -169,3 +170,21 @@ def test_one_series_is_no_tie(engine: Engine) -> None:
     assert network.subjects_across_series(engine, LAB, IncidentFilter()).empty
     graph = graph_of(engine, LAB, "series", "S-1")
     assert ("subject", "SUBJ-9", False) in nodes(graph)
+
+
+def test_large_graphs_get_the_dense_spring_layout_reproducibly() -> None:
+    """From 500 nodes networkx's spring layout turns slow; ours is the same force model."""
+    ring = nx.cycle_graph(600)
+    first = network.spring_positions(ring, 0.08, network.LAYOUT_SEED)
+    assert first == network.spring_positions(ring, 0.08, network.LAYOUT_SEED)
+    coordinates = [value for point in first.values() for value in point]
+    assert max(abs(value) for value in coordinates) == pytest.approx(1.0)
+
+    # neighbours on the ring end up closer than the median pair of nodes
+    def gap(a: int, b: int) -> float:
+        (x0, y0), (x1, y1) = first[a], first[b]
+        return ((x0 - x1) ** 2 + (y0 - y1) ** 2) ** 0.5
+
+    neighbours = sorted(gap(n, (n + 1) % 600) for n in range(600))
+    others = sorted(gap(n, (n + 300) % 600) for n in range(600))
+    assert neighbours[300] < others[300]

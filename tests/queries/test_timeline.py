@@ -225,9 +225,13 @@ def test_folding_items_into_incidents_counts_identical_events(engine: Engine) ->
     b.lead([*casings, other], number="F-1", issued_at=dt(2025, 5, 10, 6))
     selection = lead_selection.select_lead(engine, LAB, "F-1")
     assert selection is not None
-    full = timeline.lead_timeline(engine, LAB, selection)
-    folded = timeline.by_incident(full)
+    full, folded = timeline.timeline_views(engine, LAB, selection)
+    assert folded.events.equals(timeline.by_incident(full).events)
     n1 = folded.events[folded.events["row_label"] == "N-1 · shooting"]
+    recovered = n1[n1["event"] == "evidence recovered"].iloc[0]
+    assert recovered["item_number"].split(", ") == sorted(
+        full.events.loc[full.events["event"] == "evidence recovered", "item_number"].iloc[:3]
+    )  # the three casings, one folded event
     assert n1[["event", "detail"]].values.tolist()[:3] == [
         ["incident", "shooting · A Police · no location · 0 injured, 0 killed"],
         ["evidence recovered", "3 items · cartridge case, 9mm Luger"],

@@ -12,6 +12,8 @@ from cgic_data import audit
 from cgic_ui.context import page_context
 from cgic_ui.runtime import store
 
+EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 def _audit_download(what: str, rows: int, file_name: str) -> None:
     ctx = page_context()
@@ -57,7 +59,7 @@ def excel_download(
         label,
         data=excel_bytes(sheets),
         file_name=file_name,
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mime=EXCEL_MIME,
         icon=":material/table_view:",
         on_click=_audit_download,
         args=(what, sum(len(f) for f in sheets.values()), file_name),

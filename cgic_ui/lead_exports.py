@@ -16,12 +16,11 @@ import streamlit as st
 
 from cgic_data import audit
 from cgic_data.scope import IncidentFilter, Viewer
-from cgic_ui.exports import excel_bytes
+from cgic_ui.exports import EXCEL_MIME, excel_bytes
 from cgic_ui.runtime import store
 
 Sheets = dict[str, pd.DataFrame]
 CSV_MIME = "text/csv"
-EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def export_payload(built: pd.DataFrame | Sheets) -> tuple[bytes, int]:

@@ -15,14 +15,13 @@ import pandas as pd
 import streamlit as st
 
 from cgic_data.queries.packet import Packet
-from cgic_ui.exports import _audit_download, excel_bytes
+from cgic_ui.exports import EXCEL_MIME, _audit_download, excel_bytes
 from cgic_ui.packet_map import packet_map_svg
 
 TRACE_CAVEAT = (
     "Trace data may be used only by law enforcement or prosecutors for a criminal investigation."
 )
 DEMO_NOTE = "Synthetic demo data — every incident, lead, person and case here is invented."
-EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ACRONYMS = {"ori": "ORI", "nibin": "NIBIN", "ffl": "FFL", "id": "id"}
 
 

@@ -39,7 +39,7 @@ from cgic_data.schema import (
 )
 from cgic_data.scope import IncidentFilter, Viewer, incident_conditions, lead_visibility
 
-MAX_POINTS = 20_000
+MAX_POINTS = 15_000  # at ~105 bytes a point, the map sends at most ~1.6 MB (issue 9: ≤ 2 MB)
 CELL_LAT = 0.02  # degrees: about 2.2 km north-south
 CELL_LON = 0.025  # degrees: about 2.1 km east-west at Connecticut's latitude
 COORDINATE_DECIMALS = 5  # about 1 m: finer adds bytes, not information

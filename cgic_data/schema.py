@@ -179,6 +179,21 @@ class LabRequest(Base):
             "priority",
         ),
         Index("ix_lab_requests_reopened_at", "reopened_at"),
+        # The same counts for one agency (0006_agency_lab_indexes): an agency's backlog page.
+        Index(
+            "ix_lab_requests_agency_discipline_received",
+            "agency_id",
+            "discipline",
+            "received_at",
+            "completed_at",
+        ),
+        Index(
+            "ix_lab_requests_agency_discipline_completed",
+            "agency_id",
+            "discipline",
+            "completed_at",
+            "received_at",
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     lab_case_number: Mapped[str] = mapped_column(String(40), index=True)

@@ -30,7 +30,6 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +45,13 @@ import cgic_ui.runtime as runtime  # noqa: E402
 from cgic_data.queries.lead_selection import series_choices  # noqa: E402
 from cgic_data.schema import Agency, Incident, Role  # noqa: E402
 from cgic_data.scope import IncidentFilter, Viewer  # noqa: E402
-from cgic_data.store import is_empty, make_engine, prepare, store_info  # noqa: E402
+from cgic_data.store import (  # noqa: E402
+    is_empty,
+    make_engine,
+    prepare,
+    reference_day,
+    store_info,
+)
 from cgic_ui.context import ALL_DATES, DEFAULT_PERIOD, period_dates  # noqa: E402
 from cgic_ui.navigation import PAGES  # noqa: E402
 from tests.apptest import sign_in_as  # noqa: E402
@@ -194,9 +199,7 @@ def floor_seconds(runs: int) -> float:
 def page_queries(engine: Engine, view: View) -> dict[str, dict[str, str]]:
     """URL parameters that make the lead pages show the largest series the viewer can pick at the
     view's period (their heaviest view); the other pages open as a user lands on them."""
-    generated = store_info(engine).get("demo_generated_for")  # the app's 'today' (runtime.py)
-    today = date.fromisoformat(generated) if generated else date.today()
-    start, end = period_dates(view.period, today)
+    start, end = period_dates(view.period, reference_day(store_info(engine)))
     choices = series_choices(engine, view.viewer, IncidentFilter(start=start, end=end))
     if choices.empty:
         return {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -101,6 +102,14 @@ def is_empty(engine: Engine) -> bool:
 def store_info(engine: Engine) -> dict[str, str]:
     with engine.connect() as conn:
         return dict(conn.execute(select(StoreInfo.key, StoreInfo.value)).all())
+
+
+def reference_day(info: dict[str, str]) -> date:
+    """'Today' for default periods, from a store's ``store_info``: the day demo data was generated
+    for, else the real today. A demo store seeded weeks ago would otherwise show empty 'last 28
+    days' figures."""
+    generated = info.get("demo_generated_for")
+    return date.fromisoformat(generated) if generated else date.today()
 
 
 def is_demo(engine: Engine) -> bool:

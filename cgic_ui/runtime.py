@@ -11,7 +11,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from cgic_data import settings
-from cgic_data.store import is_empty, make_engine, prepare, store_info
+from cgic_data.store import is_empty, make_engine, prepare, reference_day, store_info
 
 T = TypeVar("T")
 
@@ -64,9 +64,5 @@ def store_facts() -> dict[str, str]:
 
 
 def reference_today() -> date:
-    """'Today' for default periods: the day demo data was generated for, else the real today.
-
-    A demo store seeded weeks ago would otherwise show empty 'last 28 days' figures.
-    """
-    generated = store_facts().get("demo_generated_for")
-    return date.fromisoformat(generated) if generated else date.today()
+    """'Today' for default periods (``store.reference_day``) of the app's store."""
+    return reference_day(store_facts())

@@ -202,7 +202,7 @@ def import_bytes(
         result.rejected, result.rejects_path = result.rows_in, None
         _record_failure(engine, result, viewer, started, digest, mapping)
         return result
-    if result.inserted >= BULK_ROWS:
+    if result.inserted >= BULK_ROWS:  # or the next import's key lookups may scan the table
         refresh_statistics(engine)
     _audit(engine, viewer, result, digest, mapping, strict)
     _keep_only_rejects(result)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, insert, select, text, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
 
 from cgic_data import schema as s
 from cgic_data.bulk import bulk_insert
@@ -23,7 +23,6 @@ from cgic_data.feeds.problems import Problem, ProblemKind, shown
 from cgic_data.feeds.validate import Record, Validated
 
 WRITE_CHUNK = 5000
-ANALYZE_AFTER = 5000  # rows inserted into one PostgreSQL table
 
 _HINTS = {
     "agency": "load it with the agencies feed first, or set `create_agencies: true` in a mapping",
@@ -269,10 +268,7 @@ def write(conn: Connection, v: Validated, p: Plan) -> None:
     rows = [{**base, **r.store} for r in p.inserts]
     for row in rows:
         row.pop("_items", None)
-    bulk_insert(conn, table, rows)
-    if conn.dialect.name == "postgresql" and len(rows) >= ANALYZE_AFTER:
-        # Fresh statistics: without them the next import's key lookups may scan the table.
-        conn.execute(text(f"ANALYZE {table.name}"))
+    bulk_insert(conn, table, rows)  # statistics: refreshed after a large import (feeds.load)
     by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for record in p.updates:
         values = {c: x for c, x in record.store.items() if c not in ("id", "_items")}

@@ -32,6 +32,7 @@ from cgic_data import settings
 from cgic_data.frames import query_frame
 from cgic_data.metrics.backlog import LabFilter, request_scope
 from cgic_data.metrics.weighted import weighted_median
+from cgic_data.metrics.windows import trend_and_period
 from cgic_data.schema import Agency, EvidenceItem, Firearm, ItemKind, LabRequest
 from cgic_data.scope import IncidentFilter, Viewer, date_conditions, day_start
 from cgic_data.sqlfuncs import hours_between, month_start
@@ -190,12 +191,11 @@ def timeliness(
 ) -> NibinTimeliness:
     """Per agency and the distribution from ``period_start``, the monthly trend from
     ``trend_start`` (None: all dates), all to the end of ``as_of``, from one query."""
-    starts = {"in_trend": trend_start, "in_period": period_start}
-    flags = {name: day for name, day in starts.items() if day is not None}
-    lower = None if len(flags) < len(starts) else min(flags.values())
-    times = entry_times(engine, viewer, filt, lab, lower, as_of, flags=flags)
-    trend = times[times["in_trend"]] if "in_trend" in flags else times
-    period = times[times["in_period"]] if "in_period" in flags else times
+    trend, period = trend_and_period(
+        lambda lower, flags: entry_times(engine, viewer, filt, lab, lower, as_of, flags=flags),
+        trend_start,
+        period_start,
+    )
     goal = goal_hours()
     by_agency = _summary(period, ["agency"], goal).sort_values(
         ["entries", "agency"], ascending=[False, True], ignore_index=True

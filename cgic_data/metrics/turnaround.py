@@ -29,6 +29,7 @@ from sqlalchemy import ColumnElement, Engine, func, select
 from cgic_data.frames import query_frame
 from cgic_data.metrics.backlog import LabFilter, backlog_days, request_scope
 from cgic_data.metrics.weighted import weighted_median, weighted_quantile
+from cgic_data.metrics.windows import trend_and_period
 from cgic_data.schema import Discipline, LabRequest
 from cgic_data.scope import IncidentFilter, Viewer, date_conditions, day_start
 from cgic_data.sqlfuncs import month_start, whole_days_between
@@ -155,12 +156,13 @@ def turnaround_summary(
 ) -> TurnaroundSummary:
     """The monthly trend from ``trend_start`` and the totals from ``period_start`` (None: all
     dates), both to the end of ``as_of``, from one histogram query."""
-    starts = {"in_trend": trend_start, "in_period": period_start}
-    flags = {name: day for name, day in starts.items() if day is not None}
-    lower = None if len(flags) < len(starts) else min(flags.values())
-    histogram = completion_histogram(engine, viewer, filt, lab, lower, as_of, by, flags=flags)
-    trend = histogram[histogram["in_trend"]] if "in_trend" in flags else histogram
-    period = histogram[histogram["in_period"]] if "in_period" in flags else histogram
+    trend, period = trend_and_period(
+        lambda lower, flags: completion_histogram(
+            engine, viewer, filt, lab, lower, as_of, by, flags=flags
+        ),
+        trend_start,
+        period_start,
+    )
     return TurnaroundSummary(
         by_month=summarize(trend, ["month", "group"]), overall=summarize(period, ["group"])
     )

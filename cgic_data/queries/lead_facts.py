@@ -9,9 +9,8 @@
   (the firearm's recovery incident is that incident, or a firearm item was collected there).
 
 A store holds ~150k lead items: grouping them per lead or series in pandas takes milliseconds,
-where the same GROUP BY over joined tables takes a second or more in SQLite. ``raw_frame`` reads
-rows as the database driver returns them (no per-value SQLAlchemy result processing, several times
-faster at this size) and parses the date columns in one vectorised step.
+where the same GROUP BY over joined tables takes a second or more in SQLite. Rows come through
+``frames.raw_frame``: as the database driver returns them, dates parsed in one vectorised step.
 """
 
 from __future__ import annotations
@@ -19,8 +18,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Engine, Select, and_, case, func, select, true
+from sqlalchemy import ColumnElement, Engine, and_, case, func, select, true
 
+from cgic_data.frames import raw_frame
 from cgic_data.schema import (
     EvidenceItem,
     Firearm,
@@ -57,27 +57,6 @@ INCIDENT_TOTALS = {
     "codis_hits": ("codis_hits", "sum"),
     "afis_hits": ("afis_hits", "sum"),
 }
-
-
-def raw_frame(
-    engine: Engine,
-    statement: Select,  # type: ignore[type-arg]
-    columns: Sequence[str],
-    *,
-    dates: Sequence[str] = (),
-    flags: Sequence[str] = (),
-) -> pd.DataFrame:
-    """``statement``'s rows straight from the DBAPI cursor (parameters are still bound by
-    SQLAlchemy). ``dates``: parsed to datetime64 (SQLite returns text); ``flags``: to bool
-    (SQLite returns 0/1). Enum columns come back as their string values."""
-    with engine.connect() as conn:
-        rows = conn.execute(statement).cursor.fetchall()
-    frame = pd.DataFrame.from_records(rows, columns=list(columns))
-    for column in dates:
-        frame[column] = pd.to_datetime(frame[column], format="ISO8601")
-    for column in flags:
-        frame[column] = frame[column].astype(bool)
-    return frame
 
 
 def lead_rows(

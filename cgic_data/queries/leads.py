@@ -26,6 +26,7 @@ from datetime import date, timedelta
 import pandas as pd
 from sqlalchemy import ColumnElement, Engine, Select, func, select
 
+from cgic_data.frames import raw_frame
 from cgic_data.lead_labels import lead_label
 from cgic_data.metrics.series import chunks, series_from_pairs
 from cgic_data.queries.lead_facts import (
@@ -35,7 +36,6 @@ from cgic_data.queries.lead_facts import (
     join_names,
     lead_item_rows,
     lead_rows,
-    raw_frame,
     series_pairs_from,
 )
 from cgic_data.schema import (

@@ -7,7 +7,11 @@ CJIS Security Policy practice, as this module applies it:
   "(unknown)" plus a short fingerprint, so a password typed into the username box is not kept.
 * ``settings.LOCKOUT_ATTEMPTS`` (5) consecutive failures lock the account for
   ``settings.LOCKOUT_MINUTES`` (10), or until an admin releases it; while locked even the right
-  password is refused.
+  password is refused. Each attempt is counted before its password is checked
+  (``cgic_data.lockout``), so parallel attempts get no more checks than the limit.
+* Every refusal (unknown user, wrong password, locked, disabled) costs one password check and
+  reads the same to the person at the form; the reason goes to the audit log, and the lock to
+  the admins (Accounts page, ``cgic user list``).
 * Sign-out everywhere stamps ``users.sessions_valid_after``: every session begun before it is void
   at its next page run (``session_viewer``), as is every session of a disabled account.
 * Roles: lab directors and admins are CGIC/lab staff and see all agencies; commanders and analysts
@@ -21,33 +25,27 @@ from __future__ import annotations
 
 import hashlib
 import re
-import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any
 
 import pandas as pd
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, case, func, select, update
+from sqlalchemy import Engine, func, select, update
 
-from cgic_data import audit, settings
+from cgic_data import audit, lockout, settings
 from cgic_data.frames import query_frame
+from cgic_data.passwords import HASHER as HASHER
+from cgic_data.passwords import MIN_PASSWORD_LENGTH as MIN_PASSWORD_LENGTH
+from cgic_data.passwords import generate_password as generate_password
+from cgic_data.passwords import hash_password as hash_password
+from cgic_data.passwords import needs_rehash, password_problem
+from cgic_data.passwords import password_matches as password_matches
 from cgic_data.schema import Agency, Role, User
 from cgic_data.scope import Viewer
 
-# argon2id at OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): about 0.15 s a check on a
-# 2-core server, so sign-in stays quick and a flood of attempts cannot pin the CPU, while each
-# guess still costs an attacker 19 MiB of memory. Hashes made with other parameters are
-# re-hashed with these at the next successful sign-in.
-HASHER = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
-MIN_PASSWORD_LENGTH = 12
 LAB_WIDE_ROLES = frozenset({Role.LAB_DIRECTOR, Role.ADMIN})
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,119}$")
-# Unambiguous characters for generated passwords (no 0/O, 1/l/I).
-PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 class AccessError(ValueError):
@@ -101,42 +99,15 @@ class Account:
         return Viewer(username=self.username, role=self.role, agency_id=self.agency_id)
 
 
-# --- passwords ---------------------------------------------------------------------------------
+# --- passwords (hashing and the rule: cgic_data.passwords) ------------------------------------
 
 
-def hash_password(password: str) -> str:
-    return HASHER.hash(password)
-
-
-def password_matches(password_hash: str | None, password: str) -> bool:
-    """Whether ``password`` matches; an account without a hash (identity-provider only) never does.
-
-    A missing hash is still checked against a throw-away hash so the answer takes as long as a
-    real check: response time does not tell which usernames exist.
-    """
-    try:
-        return HASHER.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    return HASHER.hash(secrets.token_urlsafe(16))
-
-
-def check_password_policy(password: str, username: str) -> None:
-    """NIST 800-63B style: long enough, not the username; no composition rules."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccessError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
-    if username.lower() in password.lower():
-        raise AccessError("a password may not contain the username")
-
-
-def generate_password() -> str:
-    """A random 20-character password in groups of five (about 116 bits), easy to read out."""
-    chars = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(20))
-    return "-".join(chars[i : i + 5] for i in range(0, 20, 5))
+def check_password_policy(password: str, username: str, *others: str | None) -> None:
+    """Refuse a password that is short, holds the username, or is common or easy to guess
+    (``others``: the account's display name and email, which a guesser would try too)."""
+    problem = password_problem(password, username, *others)
+    if problem is not None:
+        raise AccessError(problem)
 
 
 # --- reading accounts --------------------------------------------------------------------------
@@ -229,86 +200,61 @@ def _fingerprint(text: str) -> str:
 
 
 def sign_in(engine: Engine, username: str, password: str, *, now: datetime | None = None) -> SignIn:
-    """Check a username and password, count failures, lock on the limit; audited either way."""
+    """Check a username and password under the lockout; audited either way, with the reason.
+
+    The attempt is counted before the password is checked (``lockout.reserve``), so parallel
+    attempts cannot exceed the limit; a refused one checks the password against a throw-away
+    hash instead, so every refusal takes the same time.
+    """
     now = now or datetime.now()
-    attempts = settings.int_setting(settings.LOCKOUT_ATTEMPTS)
     name = username.strip().lower()
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(
-                User.id,
-                User.password_hash,
-                User.is_active,
-                User.locked_until,
-                User.role,
-                User.agency_id,
-            ).where(User.username == name)
-        ).first()
+    limit = settings.int_setting(settings.LOCKOUT_ATTEMPTS)
+    minutes = settings.int_setting(settings.LOCKOUT_MINUTES)
+    attempt = lockout.reserve(engine, name, now, limit, minutes)
     detail: dict[str, Any] = {"method": "password"}
-    if row is None:
+    if attempt is None:
         password_matches(None, password)  # same work as for a real account
         detail |= {"reason": "unknown user", "fingerprint": _fingerprint(name)}
         audit.record(engine, None, "sign-in", detail=detail, outcome="failed", username="(unknown)")
         return SignIn(Outcome.WRONG)
-    user_id_, stored_hash, is_active, locked_until, role, agency_id = row
-    who = Viewer(name, Role(role), agency_id)  # for the audit row's agency; not signed in
-    if locked_until is not None and now < locked_until:
-        detail |= {"reason": "locked", "locked_until": locked_until}
+    who = Viewer(name, attempt.role, attempt.agency_id)  # for the audit row's agency only
+    if not attempt.reserved:
+        password_matches(None, password)  # same work; the account's hash is not tried
+        detail |= {"reason": "locked", "locked_until": attempt.locked_until}
         audit.record(engine, who, "sign-in", detail=detail, outcome="denied")
-        return SignIn(Outcome.LOCKED, locked_until=locked_until)
-    if not password_matches(stored_hash, password):
-        return _count_failure(engine, user_id_, who, now, attempts, detail)
-    if not is_active:
+        return SignIn(Outcome.LOCKED, locked_until=attempt.locked_until)
+    if not password_matches(attempt.password_hash, password):
+        return _audit_failure(engine, who, attempt, limit, detail)
+    values: dict[str, Any] = {}
+    if attempt.is_active:
+        values["last_sign_in_at"] = now
+        if needs_rehash(attempt.password_hash or ""):
+            values["password_hash"] = hash_password(password)
+    lockout.release(engine, attempt, **values)
+    if not attempt.is_active:
         detail |= {"reason": "disabled"}
         audit.record(engine, who, "sign-in", detail=detail, outcome="denied")
         return SignIn(Outcome.DISABLED)
-    values: dict[str, Any] = {"failed_sign_ins": 0, "locked_until": None, "last_sign_in_at": now}
-    if HASHER.check_needs_rehash(stored_hash):
-        values["password_hash"] = hash_password(password)
-    with engine.begin() as conn:
-        conn.execute(update(User).where(User.id == user_id_).values(**values))
     audit.record(engine, who, "sign-in", detail=detail)
     return SignIn(Outcome.OK, viewer=who, at=now)
 
 
-def _count_failure(
-    engine: Engine,
-    user_id_: int,
-    who: Viewer,
-    now: datetime,
-    attempts: int,
-    detail: dict[str, Any],
+def _audit_failure(
+    engine: Engine, who: Viewer, attempt: lockout.Attempt, limit: int, detail: dict[str, Any]
 ) -> SignIn:
-    """One more consecutive failure (a run-out lock starts a fresh count); lock at the limit."""
-    lock_ran_out = User.locked_until.is_not(None) & (User.locked_until <= now)
-    with engine.begin() as conn:
-        conn.execute(
-            update(User)
-            .where(User.id == user_id_)
-            .values(
-                failed_sign_ins=case((lock_ran_out, 1), else_=User.failed_sign_ins + 1),
-                locked_until=None,
-            )
-        )
-        failures = conn.execute(
-            select(User.failed_sign_ins).where(User.id == user_id_)
-        ).scalar_one()
-        locked_until = None
-        if failures >= attempts:
-            locked_until = now + timedelta(minutes=settings.int_setting(settings.LOCKOUT_MINUTES))
-            conn.execute(update(User).where(User.id == user_id_).values(locked_until=locked_until))
-    detail |= {"reason": "wrong password", "consecutive_failures": failures}
+    """A wrong password (already counted by its reservation); the lock it set, if any."""
+    detail |= {"reason": "wrong password", "consecutive_failures": attempt.failures}
     audit.record(engine, who, "sign-in", detail=detail, outcome="failed")
-    if locked_until is not None:
+    if attempt.locks():
         audit.record(
             engine,
             who,
             "account-lock",
             target=who.username,
-            detail={"failures": failures, "locked_until": locked_until},
+            detail={"failures": attempt.failures, "locked_until": attempt.locked_until},
         )
-        return SignIn(Outcome.LOCKED, locked_until=locked_until)
-    return SignIn(Outcome.WRONG, attempts_left=attempts - failures)
+        return SignIn(Outcome.LOCKED, locked_until=attempt.locked_until)
+    return SignIn(Outcome.WRONG, attempts_left=limit - attempt.failures)
 
 
 def oidc_sign_in(engine: Engine, email: str, *, now: datetime | None = None) -> SignIn:

@@ -2,8 +2,9 @@
 
 Passwords are read from a prompt (``getpass``, asked twice) or, for scripts, one line of
 standard input (``--password-stdin``); never from an argument, which would sit in the shell
-history and the process list. ``--generate`` draws a random one and prints it once. Every change
-is audited with the actor ``cli:<operating-system user>``.
+history and the process list. ``--generate`` draws a random one and prints it once. A weak
+password (short, common, a sequence...) is refused with the reason (``cgic_data.passwords``).
+Every change is audited with the actor ``cli:<operating-system user>``.
 
 Importing this module for the command line also hooks the demo accounts into ``cgic demo``.
 """
@@ -71,7 +72,7 @@ def resolve_agency(engine: Engine, text: str | None) -> int | None:
 def read_password(args: argparse.Namespace) -> tuple[str, bool]:
     """(password, generated?) from --generate, --password-stdin or a prompt asked twice."""
     if getattr(args, "generate", False):
-        return generate_password(), True
+        return generate_password(args.username.strip().lower()), True
     if getattr(args, "password_stdin", False):
         line = sys.stdin.readline()
         return line.rstrip("\r\n"), False

@@ -1,8 +1,8 @@
 """Changing accounts: add, disable, enable, reset, unlock, role and agency, sign-out everywhere.
 
 Used by the ``cgic user`` commands and the Admin page. Each change is checked (username form,
-password policy, lab-wide roles, never the last active admin) and writes an audit row naming the
-actor; no password, clear or hashed, ever goes into the audit detail.
+password rule of ``cgic_data.passwords``, lab-wide roles, never the last active admin) and writes
+an audit row naming the actor; no password, clear or hashed, ever goes into the audit detail.
 """
 
 from __future__ import annotations
@@ -78,11 +78,11 @@ def add_user(
     name = normalise_username(username)
     role = Role(role)
     agency_code = _check_role_agency(engine, role, agency_id)
+    mail = email.strip().lower() if email and email.strip() else None
     if password is not None:
-        check_password_policy(password, name)
+        check_password_policy(password, name, display_name, mail)
     if get_account(engine, name) is not None:
         raise AccessError(f"an account named {name!r} already exists")
-    mail = email.strip().lower() if email and email.strip() else None
     if mail is not None:
         with engine.connect() as conn:
             if conn.execute(select(User.id).where(User.email == mail)).first():
@@ -162,7 +162,7 @@ def reset_password(
     """Set a new password, release any lockout and end the account's open sessions."""
     require_admin(engine, actor, "user-reset-password", username)
     account = require_account(engine, username)
-    check_password_policy(password, account.username)
+    check_password_policy(password, account.username, account.display_name, account.email)
     with engine.begin() as conn:
         conn.execute(
             update(User)
@@ -188,7 +188,8 @@ def change_own_password(
     if not password_matches(stored, current):
         audit.record(engine, viewer, "password-change", target=viewer.username, outcome="failed")
         return False
-    check_password_policy(new, viewer.username)
+    account = require_account(engine, viewer.username)
+    check_password_policy(new, account.username, account.display_name, account.email)
     at = now or datetime.now()
     with engine.begin() as conn:
         conn.execute(

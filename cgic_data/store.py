@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import stat
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +18,7 @@ from cgic_data import settings
 from cgic_data.schema import StoreInfo
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+OWNER_ONLY = 0o600
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -22,8 +26,8 @@ def make_engine(url: str | None = None) -> Engine:
     url = url or settings.database_url()
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:" and not parsed.query.get("uri"):
+            owner_only_sqlite_file(Path(parsed.database))
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -39,6 +43,26 @@ def make_engine(url: str | None = None) -> Engine:
     # PostgreSQL's JIT compilation added 0.2-0.7 s to each heavy one at full scale.
     connect_args = {"options": "-c jit=off"} if parsed.get_backend_name() == "postgresql" else {}
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+
+
+def owner_only_sqlite_file(path: Path) -> None:
+    """Make the SQLite store file readable by its owner only, before SQLite opens it.
+
+    The file holds password hashes and the audit log. SQLite would create it with the process's
+    umask (usually 0644, readable by every local user); created here first (an empty file is a
+    valid database) it is 0600, and SQLite gives its -wal and -shm files the database file's
+    mode. A store created before this, and its -wal/-shm, lose group and other access.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            info = file.stat()
+        except FileNotFoundError:
+            continue
+        if stat.S_IMODE(info.st_mode) & 0o077 and info.st_uid == os.getuid():
+            file.chmod(stat.S_IMODE(info.st_mode) & 0o700)
 
 
 @lru_cache(maxsize=8)

@@ -46,17 +46,16 @@ def require_viewer() -> Viewer:
     return viewer
 
 
-def _failure_message(result: access.SignIn) -> str:
-    attempts = settings.int_setting(settings.LOCKOUT_ATTEMPTS)
-    if result.outcome is access.Outcome.LOCKED:
-        until = f" until {result.locked_until:%H:%M}" if result.locked_until else ""
-        return (
-            f"This account is locked{until} after {attempts} failed sign-ins. "
-            "An administrator can release it sooner."
-        )
-    if result.outcome is access.Outcome.DISABLED:
-        return "This account is disabled. Ask an administrator."
-    return "Wrong username or password."
+# One message for every refusal (unknown user, wrong password, locked, disabled): saying
+# "locked" or "disabled" would tell a stranger that the username exists. The reason is in the
+# audit log, and admins see locks on the Accounts page and in `cgic user list`.
+REFUSED = "Wrong username or password, or the account is locked or disabled."
+
+
+def _sentence(text: str) -> str:
+    """A data-layer reason ('a password needs ...') as a sentence, keeping its own capitals."""
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith(".") else text + "."
 
 
 def sign_in_page() -> None:
@@ -89,11 +88,12 @@ def sign_in_page() -> None:
             if result.ok:
                 session.start_session(result, "password")
                 st.rerun()
-            st.error(_failure_message(result), icon=":material/error:")
+            st.error(REFUSED, icon=":material/error:")
         attempts = settings.int_setting(settings.LOCKOUT_ATTEMPTS)
         minutes = settings.int_setting(settings.LOCKOUT_MINUTES)
         st.caption(
-            f"After {attempts} failed attempts an account locks for {minutes} minutes. "
+            f"After {attempts} failed attempts an account locks for {minutes} minutes; "
+            "an administrator can release it sooner. "
             f"Idle sessions end after {settings.int_setting(settings.IDLE_MINUTES)} minutes."
         )
         _setup_hint()
@@ -172,7 +172,10 @@ def _change_password_form(viewer: Viewer) -> None:
         new = st.text_input(
             "New password",
             type="password",
-            help=f"At least {access.MIN_PASSWORD_LENGTH} characters; a passphrase is best.",
+            help=(
+                f"At least {access.MIN_PASSWORD_LENGTH} characters, not common or easy to "
+                "guess; a passphrase of uncommon words is best."
+            ),
         )
         repeat = st.text_input("New password again", type="password")
         submitted = st.form_submit_button("Change password")
@@ -184,7 +187,7 @@ def _change_password_form(viewer: Viewer) -> None:
     try:
         changed = accounts.change_own_password(store(), viewer, current, new)
     except access.AccessError as exc:
-        st.error(str(exc).capitalize() + ".")
+        st.error(_sentence(str(exc)))
         return
     if not changed:
         st.error("The current password is wrong.")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine, select
 
 from cgic_data import accounts
@@ -43,6 +47,22 @@ def ann(engine: Engine) -> Engine:
     agency = Builder(engine).agency("A", name="Agency A")
     accounts.add_user(engine, ADMIN, "ann", Role.ANALYST, agency_id=agency, password=PASSWORD)
     return engine
+
+
+@pytest.fixture
+def verified(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every hash the password hasher checks a password against, in order (thread-safe)."""
+    checked: list[str] = []
+    lock = threading.Lock()
+    real: Callable[[PasswordHasher, str, str], bool] = PasswordHasher.verify
+
+    def verify(hasher: PasswordHasher, hash_: str, password: str) -> bool:
+        with lock:
+            checked.append(hash_)
+        return real(hasher, hash_, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", verify)  # __slots__: patch the class
+    return checked
 
 
 def test_only_an_argon2_hash_is_stored_never_the_password(ann: Engine) -> None:
@@ -222,3 +242,48 @@ def test_identity_provider_email_maps_to_the_users_row(engine: Engine) -> None:
     assert audit_rows(engine)[-1]["outcome"] == "denied"
     accounts.disable_user(engine, ADMIN, "carol")
     assert oidc_sign_in(engine, "carol@agency.gov").outcome is Outcome.DISABLED
+
+
+def parallel_sign_ins(engine: Engine, passwords: list[str], now: datetime) -> list[Outcome]:
+    """All of ``passwords`` tried for ann at once (a barrier releases every thread together)."""
+    barrier = threading.Barrier(len(passwords))
+
+    def attempt(password: str) -> Outcome:
+        barrier.wait()
+        return sign_in(engine, "ann", password, now=now).outcome
+
+    with ThreadPoolExecutor(len(passwords)) as pool:
+        return list(pool.map(attempt, passwords))
+
+
+def test_parallel_guesses_get_at_most_the_limit_of_password_checks(
+    ann: Engine, verified: list[str]
+) -> None:
+    stored = user_row(ann, "ann")["password_hash"]
+    outcomes = parallel_sign_ins(ann, [f"guess number {i}" for i in range(20)], T0)
+    assert verified.count(stored) == 5  # the limit, whatever the concurrency
+    assert outcomes.count(Outcome.WRONG) == 4 and outcomes.count(Outcome.LOCKED) == 16
+    assert user_row(ann, "ann")["failed_sign_ins"] == 5
+    # Locked: the right password is refused without its hash even being checked.
+    assert sign_in(ann, "ann", PASSWORD, now=T0 + timedelta(minutes=1)).outcome is Outcome.LOCKED
+    assert verified.count(stored) == 5
+    assert sign_in(ann, "ann", PASSWORD, now=T0 + timedelta(minutes=10)).ok
+
+
+@pytest.mark.parametrize("case", ["unknown user", "wrong password", "locked", "disabled"])
+def test_every_refusal_does_the_same_work(ann: Engine, verified: list[str], case: str) -> None:
+    """One password check for every refusal, so response time does not tell them apart."""
+    password = "wrong password"
+    if case == "locked":
+        for _ in range(5):
+            sign_in(ann, "ann", "guess", now=T0)
+        password = PASSWORD
+    if case == "disabled":
+        accounts.disable_user(ann, ADMIN, "ann", now=T0)
+        password = PASSWORD
+    verified.clear()
+    result = sign_in(ann, "nobody" if case == "unknown user" else "ann", password, now=T0)
+    assert not result.ok
+    assert len(verified) == 1
+    last = audit_rows(ann)[-1]
+    assert last["action"] == "sign-in" and case.split()[0] in last["detail"]

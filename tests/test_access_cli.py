@@ -45,6 +45,9 @@ def test_add_reset_unlock_disable_from_the_command_line(
     assert sign_in(engine, "ann", PASSWORD).ok
     for _ in range(5):
         sign_in(engine, "ann", "guess")
+    # The lock is for the admin to see, not the person at the sign-in form.
+    assert cgic(engine, "user", "list", monkeypatch=monkeypatch) == 0
+    assert "locked to" in capsys.readouterr().out
     assert cgic(engine, "user", "unlock", "ann", monkeypatch=monkeypatch) == 0
     assert cgic(engine, "user", "reset", "ann", "--generate", monkeypatch=monkeypatch) == 0
     printed = capsys.readouterr().out

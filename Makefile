@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	# --upgrade-strategy eager: the newest versions the bounds allow, as a new install gets them
+	$(BIN)/pip install --quiet --upgrade --upgrade-strategy eager -e '.[test]'
 	touch $(STAMP)
 
 setup: $(STAMP)

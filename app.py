@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from cgic_ui.context import resume_deep_link, sidebar_filter
+from cgic_ui.errors import errors_as_messages
 from cgic_ui.navigation import page_paths_for, pages_for
 from cgic_ui.runtime import store, store_facts
 from cgic_ui.session import record_page_view
@@ -25,4 +26,5 @@ if store_facts().get("demo") == "true":
 sidebar_filter(viewer)
 account_sidebar(viewer)
 record_page_view(viewer, navigation)
-navigation.run()
+with errors_as_messages(navigation.title):
+    navigation.run()

@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from cgic_data import audit
-from cgic_data.lead_labels import UNCONFIRMED_LABEL
+from cgic_data.lead_labels import EXCLUDED_LABEL, UNCONFIRMED_LABEL
 from cgic_data.queries import lead_selection
 from cgic_data.queries.lead_selection import LeadSelection
 from cgic_ui.context import PageContext
@@ -107,6 +107,12 @@ def _audit_once(ctx: PageContext, page: str, selection: LeadSelection) -> None:
 def label_unconfirmed(selection: LeadSelection) -> None:
     """The label every unconfirmed lead carries until an examiner confirms it as a hit."""
     pending = selection.unconfirmed_leads
+    if selection.excluded_leads:
+        st.error(
+            f"Lead {selection.excluded_leads[0]}: **{EXCLUDED_LABEL}**. It links nothing.",
+            icon=":material/block:",
+        )
+        return
     if not pending:
         st.success(
             "Every lead shown is confirmed as a hit by an examiner.", icon=":material/verified:"

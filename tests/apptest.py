@@ -22,6 +22,7 @@ from cgic_data.access import get_account
 from cgic_data.schema import Role
 from cgic_data.scope import Viewer
 from cgic_data.store import make_engine
+from cgic_ui.errors import RAISE_SETTING
 from cgic_ui.session import SESSION_KEY, SignedInSession
 
 TIMEOUT = 60
@@ -39,6 +40,7 @@ def app_on(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("CGIC_DATABASE_URL", store_url(engine))
     monkeypatch.setenv("CGIC_DEMO_ON_EMPTY", "never")
     monkeypatch.setenv("CGIC_AUTH", "on")
+    monkeypatch.setenv(RAISE_SETTING, "raise")  # a page's error fails the test, not a message
     yield
 
 

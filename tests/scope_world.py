@@ -9,6 +9,8 @@ Agencies A, B, C (Hartford, New Haven, Bridgeport) and three leads:
 * LEAD-AB (open) links AS-0001 (A) and BS-0001 (B): shared between A and B.
 * LEAD-BC (confirmed) links BC-0001 (B) and CB-0001 (C): shared between B and C, not A.
 * LEAD-AE (excluded by an examiner) links AE-0001 (A) and BE-0001 (B): shares nothing.
+* LEAD-BB (open) links BS-0001 and BX-0001, both B's: A sees BS-0001 (through LEAD-AB) but must
+  never be told LEAD-BB, which a case event on BS-0001 also carries.
 AX-0001, BX-0001 and CX-0001 belong to their agency alone.
 """
 
@@ -43,6 +45,7 @@ LEADS: dict[str, tuple[list[str], s.LeadStatus, frozenset[str]]] = {
     "LEAD-AB": (["AS-0001", "BS-0001"], s.LeadStatus.OPEN, frozenset("AB")),
     "LEAD-BC": (["BC-0001", "CB-0001"], s.LeadStatus.CONFIRMED, frozenset("BC")),
     "LEAD-AE": (["AE-0001", "BE-0001"], s.LeadStatus.EXCLUDED, frozenset("AB")),
+    "LEAD-BB": (["BS-0001", "BX-0001"], s.LeadStatus.OPEN, frozenset("B")),
 }
 FIRST_ID = 900_001
 DAY = datetime(2025, 6, 10, 22, 0)
@@ -149,4 +152,11 @@ def build_world(engine: Engine) -> World:
         )
         for number, (members, status, _) in LEADS.items()
     }
+    b.case_event(
+        s.CaseEventKind.FOLLOW_UP,
+        DAY + timedelta(days=50),
+        incident_id=incident_ids["BS-0001"],
+        lead_id=lead_ids["LEAD-BB"],
+        outcome="follow-up on a lead between B's own incidents",
+    )
     return World(engine, agency_ids, incident_ids, lead_ids)

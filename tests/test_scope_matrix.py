@@ -226,9 +226,12 @@ def calls(fn: Callable[..., Any], probes: Probes, depth: int = 0) -> Iterator[di
 
 def leaves(value: Any) -> Iterator[Any]:
     if isinstance(value, pd.DataFrame):
+        yield from leaves(list(value.columns))
+        yield from leaves(value.index.tolist())
         for column in value.columns:
             yield from leaves(value[column].tolist())
     elif isinstance(value, pd.Series):
+        yield from leaves(value.index.tolist())
         yield from leaves(value.tolist())
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
         for f in dataclasses.fields(value):

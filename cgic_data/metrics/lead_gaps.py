@@ -99,6 +99,7 @@ def lead_to_follow_up(
     after = follow_ups.merge(live[["lead_id", "issued_at"]], on="lead_id")
     after = after[after["occurred_at"] >= after["issued_at"]]
     first = after.groupby("lead_id")["occurred_at"].min()
-    end = live["lead_id"].map(first)
+    # reindex, not map: pandas 3 casts an empty mapping to float64 and fails on timestamps
+    end = pd.Series(first.reindex(live["lead_id"]).to_numpy(), index=live.index)
     measured = measure(live["issued_at"], end, as_of, goal)
     return live.loc[measured.index, ["lead_id"]].join(measured).reset_index(drop=True)

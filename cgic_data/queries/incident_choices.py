@@ -12,13 +12,14 @@ from sqlalchemy import Engine, Select, func, select, union
 
 from cgic_data.metrics.series import chunks, series_from_pairs, series_pairs
 from cgic_data.schema import EvidenceItem, Firearm, Incident, LeadItem, LeadStatus, NibinLead
-from cgic_data.scope import IncidentFilter, Viewer, incident_conditions
+from cgic_data.scope import IncidentFilter, Viewer, incident_conditions, lead_visibility
 
 
 def _recent_leads(viewer: Viewer, filt: IncidentFilter, limit: int) -> Select[tuple[int]]:
-    """Ids of the ``limit`` most recently issued leads linking an incident in the filter.
-
-    A correlated EXISTS, so the database walks leads newest first and stops at ``limit``.
+    """Ids of the ``limit`` most recently issued leads linking an incident in the filter that
+    the viewer may name (``lead_visibility``: an agency sees an incident another agency's lead
+    reaches, never that lead). A correlated EXISTS, so the database walks leads newest first and
+    stops at ``limit``.
     """
     links_one = (
         select(LeadItem.lead_id)
@@ -29,7 +30,7 @@ def _recent_leads(viewer: Viewer, filt: IncidentFilter, limit: int) -> Select[tu
     )
     return (
         select(NibinLead.id)
-        .where(links_one)
+        .where(links_one, lead_visibility(viewer))
         .order_by(NibinLead.issued_at.desc(), NibinLead.lead_number)
         .limit(limit)
     )

@@ -49,9 +49,10 @@ class LeadSelection:
     series_id: str | None  # None: the lead is excluded, so it belongs to no series
     lead_ids: tuple[int, ...]
     lead_numbers: tuple[str, ...]
-    unconfirmed_leads: tuple[str, ...]  # shown leads an examiner has not confirmed as hits
+    unconfirmed_leads: tuple[str, ...]  # shown leads an examiner has neither confirmed nor excluded
     incident_ids: tuple[int, ...]
     series_leads: int = 1  # leads in the whole series (only to offer the series view or not)
+    excluded_leads: tuple[str, ...] = ()  # shown leads an examiner excluded (a lead view only)
 
     @property
     def title(self) -> str:
@@ -76,7 +77,9 @@ def select_lead(engine: Engine, viewer: Viewer, lead_number: str) -> LeadSelecti
             pairs = series_pairs(conn, viewer, lead_ids=[lead.id])
             series_id = str(series_from_pairs(pairs)["series_id"].iloc[0])
             series_leads = int(pairs["lead_id"].nunique())
-    unconfirmed = () if lead.status == LeadStatus.CONFIRMED else (lead_number.strip(),)
+    number = lead_number.strip()
+    unconfirmed = () if lead.status in (LeadStatus.CONFIRMED, LeadStatus.EXCLUDED) else (number,)
+    excluded = (number,) if lead.status == LeadStatus.EXCLUDED else ()
     return LeadSelection(
         kind="lead",
         asked_for=lead_number.strip(),
@@ -86,6 +89,7 @@ def select_lead(engine: Engine, viewer: Viewer, lead_number: str) -> LeadSelecti
         unconfirmed_leads=unconfirmed,
         incident_ids=incidents,
         series_leads=series_leads,
+        excluded_leads=excluded,
     )
 
 

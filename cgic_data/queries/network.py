@@ -25,7 +25,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Engine, or_, select, true
 
 from cgic_data.frames import read_frame
-from cgic_data.lead_labels import UNCONFIRMED_LABEL
+from cgic_data.lead_labels import lead_label
 from cgic_data.metrics.series import series_from_pairs, series_membership, series_pairs
 from cgic_data.queries.lead_selection import LeadSelection
 from cgic_data.schema import (
@@ -133,7 +133,7 @@ def _nodes(
     linked = links.groupby("lead_id")["incident_id"].nunique()
     for lead in leads.sort_values("lead_number").itertuples():
         confirmed = lead.status == LeadStatus.CONFIRMED
-        meaning = "confirmed hit" if confirmed else f"{lead.status} — {UNCONFIRMED_LABEL}"
+        meaning = lead_label(lead.status)
         detail = f"issued {lead.issued_at:%Y-%m-%d} · {meaning} · links {_count(linked.get(lead.lead_id, 0), 'incident')}"
         nodes.append({"node": f"L{lead.lead_id}", "kind": "lead", "label": lead.lead_number,
                       "detail": detail, "flag": confirmed})  # fmt: skip

@@ -40,7 +40,7 @@ from cgic_data.schema import (
     Town,
     Trace,
 )
-from cgic_data.scope import Viewer
+from cgic_data.scope import Viewer, lead_visibility
 
 RESULT_GROUPS = {
     ResultKind.CODIS: "CODIS",
@@ -98,7 +98,7 @@ def load_packet(engine: Engine, viewer: Viewer, kind: SelectionKind, key: str) -
         for result_kind, title in RESULT_GROUPS.items():
             rows = results[results["kind"] == result_kind.value].drop(columns="kind")
             groups[title] = rows.reset_index(drop=True)
-        groups["Case events"] = _case_events(conn, leads, incidents)
+        groups["Case events"] = _case_events(conn, viewer, leads, incidents)
     label = _label(selection, groups["Leads"])
     return Packet(selection, label, _header(selection, label, groups), groups)
 
@@ -299,7 +299,12 @@ def _results(conn: Connection, incident_ids: list[int]) -> pd.DataFrame:
     return frame
 
 
-def _case_events(conn: Connection, lead_ids: list[int], incident_ids: list[int]) -> pd.DataFrame:
+def _case_events(
+    conn: Connection, viewer: Viewer, lead_ids: list[int], incident_ids: list[int]
+) -> pd.DataFrame:
+    """Events on the incidents or on the packet's leads. An event on a visible incident may carry
+    a lead between two other agencies: its number is left blank, never named (``lead_visibility``).
+    """
     on_lead = and_(
         CaseEvent.lead_id.in_(lead_ids),
         or_(CaseEvent.incident_id.is_(None), CaseEvent.incident_id.in_(incident_ids)),
@@ -318,7 +323,7 @@ def _case_events(conn: Connection, lead_ids: list[int], incident_ids: list[int])
         )
         .outerjoin(Incident, Incident.id == CaseEvent.incident_id)
         .outerjoin(Agency, Agency.id == Incident.agency_id)
-        .outerjoin(NibinLead, NibinLead.id == CaseEvent.lead_id)
+        .outerjoin(NibinLead, and_(NibinLead.id == CaseEvent.lead_id, lead_visibility(viewer)))
         .where(or_(CaseEvent.incident_id.in_(incident_ids), on_lead))
         .order_by(CaseEvent.occurred_at, CaseEvent.event_number)
     )

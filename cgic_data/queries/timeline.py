@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, or_, select
 
 from cgic_data import settings
 from cgic_data.frames import read_frame
-from cgic_data.lead_labels import UNCONFIRMED_LABEL
+from cgic_data.lead_labels import lead_label
 from cgic_data.metrics import lead_gaps
 from cgic_data.metrics.lead_gaps import GapKind
 from cgic_data.queries.lead_selection import LeadSelection
@@ -39,7 +39,6 @@ from cgic_data.schema import (
     Incident,
     LabRequest,
     LeadItem,
-    LeadStatus,
     NibinLead,
     ResultKind,
     Town,
@@ -290,10 +289,7 @@ Event = tuple[str, EventKind, Any, str | None, str]  # key, kind, at, lead numbe
 def _lead_events(leads: pd.DataFrame) -> Iterable[Event]:
     for lead in leads.itertuples():
         key = f"L{lead.lead_id}"
-        status = str(lead.status)
-        if lead.status != LeadStatus.CONFIRMED:
-            status += f" — {UNCONFIRMED_LABEL}"
-        yield key, EventKind.LEAD_ISSUED, lead.issued_at, None, status
+        yield key, EventKind.LEAD_ISSUED, lead.issued_at, None, lead_label(lead.status)
         if pd.notna(lead.confirmed_at):
             yield key, EventKind.CONFIRMED, lead.confirmed_at, None, "confirmed as a hit"
         if pd.notna(lead.excluded_at):

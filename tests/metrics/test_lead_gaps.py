@@ -70,3 +70,13 @@ def test_empty_inputs_give_empty_frames() -> None:
     assert lead_gaps.lead_to_follow_up(no_leads, no_events, None, GOAL).empty
     no_members = pd.DataFrame(columns=["lead_id", "item_id", "added_at", "nibin_entered_at"])
     assert lead_gaps.entry_to_lead(no_members, GOAL).empty
+
+
+def test_lead_with_no_follow_up_after_issue_stays_open() -> None:
+    """pandas 3 cast an empty timestamp mapping to float64 and raised here (41 demo leads)."""
+    leads = pd.DataFrame([(1, dt(2025, 1, 1), "open")], columns=["lead_id", "issued_at", "status"])
+    before_issue = pd.DataFrame([(1, dt(2024, 12, 1))], columns=["lead_id", "occurred_at"])
+    out = lead_gaps.lead_to_follow_up(leads, before_issue, dt(2025, 1, 4), GOAL)
+    assert out[["lead_id", "hours", "open", "beyond_goal"]].values.tolist() == [
+        [1, 72.0, True, True]
+    ]

@@ -1,0 +1,94 @@
+"""Plain URLs for every identifier the app shows: a lead, a series, an incident, a firearm, a lab case.
+
+Every page builds its links here, so an identifier opens the same view wherever it appears, in a
+table cell, the map's detail panel or an email. Links are relative (``packet?lead=X``): they work
+under any base path, open in a new tab, and carry the viewer's sidebar context (period, agencies,
+towns) so the view they open is the one they came from. What the link opens is still decided by
+what the person who opens it may see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+# The shared sidebar filter's URL parameters (cgic_ui.context binds them): a link keeps them.
+CONTEXT_PARAMS = ("period", "dates", "agency", "town")
+LEAD_VIEWS = {  # page url path -> (label, icon) of the views every lead or series has
+    "map": ("Map", ":material/map:"),
+    "timeline": ("Timeline", ":material/timeline:"),
+    "packet": ("Packet", ":material/folder_open:"),
+    "network": ("Network", ":material/hub:"),
+}
+Params = Mapping[str, str | Sequence[str] | None]
+
+
+def context_params() -> dict[str, list[str]]:
+    """The viewer's sidebar filter as it stands in the URL (empty outside a Streamlit run)."""
+    try:
+        return {
+            key: st.query_params.get_all(key) for key in CONTEXT_PARAMS if key in st.query_params
+        }
+    except Exception:  # no script run context (a plain import in a test)
+        return {}
+
+
+def url(page: str, params: Params, *, keep_context: bool = True) -> str:
+    """``page?params`` (relative), with the sidebar context unless the params set it."""
+    merged: dict[str, str | Sequence[str]] = dict(context_params()) if keep_context else {}
+    merged |= {key: value for key, value in params.items() if value not in (None, "", ())}
+    return f"{page}?{urlencode(merged, doseq=True)}" if merged else page
+
+
+def lead_url(number: str, page: str = "packet") -> str:
+    """A lead on one of its views; on the map it selects the lead (all its incidents)."""
+    if page == "map":
+        return url("map", {"map_lead": number})
+    return url(page, {"show": "Lead", "lead": number})
+
+
+def series_url(series_id: str, page: str = "network") -> str:
+    """A series (or the series of any of its lead numbers) on one of its views."""
+    if page == "map":
+        return url("map", {"map_series": series_id})
+    return url(page, {"show": "Series", "series": series_id})
+
+
+def incident_url(number: str, ori: str | None = None) -> str:
+    """An incident's record: facts, evidence, leads, results (``ori`` tells apart two agencies'
+    incidents that share a number)."""
+    return url("record", {"incident": number, "ori": ori})
+
+
+def firearm_url(number: str) -> str:
+    return url("record", {"firearm": number})
+
+
+def lab_case_url(number: str) -> str:
+    return url("record", {"lab_case": number})
+
+
+def view_links(kind: str, key: str, here: str | None = None) -> str:
+    """Markdown 'Map · Timeline · Packet · Network' for lead or series ``key`` (not ``here``)."""
+    make = lead_url if kind == "lead" else series_url
+    return " · ".join(
+        f"[{label}]({make(key, page)})" for page, (label, _) in LEAD_VIEWS.items() if page != here
+    )
+
+
+def linked(frame: pd.DataFrame, column: str, make: object, *args: str) -> pd.DataFrame:
+    """``frame`` with ``column``'s identifiers turned into their URLs (blank cells stay blank);
+    show them with ``link_column`` so the cell still reads as the identifier."""
+    build = make  # a function of (identifier, *args) -> url
+    values = frame[column].map(
+        lambda v: build(str(v), *args) if isinstance(v, str) and v else None  # type: ignore[operator]
+    )
+    return frame.assign(**{column: values})
+
+
+def link_column(label: str, param: str, **kwargs: object) -> st.column_config.LinkColumn:
+    """A table column of URLs made here that displays the identifier in parameter ``param``."""
+    return st.column_config.LinkColumn(label, display_text=rf"[?&]{param}=([^&]*)", **kwargs)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime, time
 
+import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
@@ -18,18 +19,15 @@ from cgic_data import audit
 from cgic_data.lead_labels import EXCLUDED_LABEL, UNCONFIRMED_LABEL
 from cgic_data.queries import lead_selection
 from cgic_data.queries.lead_selection import LeadSelection
+from cgic_ui import links
 from cgic_ui.context import PageContext
-from cgic_ui.navigation import PAGES
 from cgic_ui.runtime import cached, store
 
 LEAD, SERIES = "Lead", "Series"
-# The pages that open a lead or series from the URL (same parameters), for cross links.
-LEAD_PAGES = {
-    "packet": ("pages/packet.py", "Lead packet", ":material/folder_open:"),
-    "timeline": ("pages/timeline.py", "Lead timeline", ":material/timeline:"),
-    "network": ("pages/network.py", "Series network", ":material/hub:"),
-}
 AUDITED_KEY = "cgic_lead_views_audited"
+RECENT_OPTIONS = 200  # newest leads offered in the list (typing searches them all)
+SEARCH_LIMIT = 50  # matches listed for a typed part of a number
+START_ROWS = 10  # links offered when nothing is chosen
 
 
 def reference_now(ctx: PageContext) -> datetime:
@@ -40,7 +38,12 @@ def reference_now(ctx: PageContext) -> datetime:
 
 
 def pick(ctx: PageContext, page: str, default_view: str = LEAD) -> LeadSelection | None:
-    """Draw the picker; return what the viewer may see of the chosen lead or series (or None)."""
+    """Draw the picker; return what the viewer may see of the chosen lead or series (or None).
+
+    The list offers the viewer's most recent leads (any date); anything typed is searched on the
+    server (number contains the text), so every lead the viewer may see can be found. With nothing
+    chosen the page lists the period's newest leads or most active series, one click each.
+    """
     lead, series = st.query_params.get("lead"), st.query_params.get("series")
     if lead and not series:
         default_view = LEAD
@@ -55,37 +58,98 @@ def pick(ctx: PageContext, page: str, default_view: str = LEAD) -> LeadSelection
         bind="query-params",
         horizontal=True,
     )
-    filt = ctx.filter
-    if view == LEAD:
-        options = cached(lead_selection.lead_choices, ctx.viewer, filt)["lead_number"].tolist()
-        noun = "lead"
-    else:
-        options = cached(lead_selection.series_choices, ctx.viewer, filt)["series_id"].tolist()
-        noun = "series"
+    noun = "lead" if view == LEAD else "series"
+    recent = cached(lead_selection.search_leads, ctx.viewer, "", RECENT_OPTIONS)
     chosen = right.selectbox(
-        f"{view} number",
-        options,
+        f"{view} number" if view == LEAD else "Series (any of its lead numbers)",
+        recent["lead_number"].tolist(),
         index=None,
         key=noun,
         bind="query-params",
         accept_new_options=True,
-        placeholder=f"Type or pick a {noun} number",
-        help=f"{len(options):,} {noun} linking incidents in the sidebar filter, newest first. "
-        "Type any other number to open it; the URL keeps the choice, so a link opens this view.",
+        placeholder=f"Type part of a lead number, or pick one of your {len(recent):,} newest",
+        help="Type any part of a number and press Enter to search every lead you may see; "
+        "the URL keeps the choice, so a link opens this view.",
     )
     if not chosen:
-        st.info(
-            f"Pick a {noun} above ({len(options):,} match the sidebar filter), or open one from "
-            "the Leads page."
+        _starting_points(ctx, page, noun)
+        return None
+    kind: lead_selection.SelectionKind = "lead" if view == LEAD else "series"
+    key = str(chosen).strip()
+    selection = cached(lead_selection.select_view, ctx.viewer, kind, key)
+    if selection is None:
+        matches = cached(lead_selection.search_leads, ctx.viewer, key, SEARCH_LIMIT)
+        if len(matches) == 1:
+            selection = cached(
+                lead_selection.select_view, ctx.viewer, kind, matches["lead_number"].iloc[0]
+            )
+        elif len(matches) > 1:
+            st.info(f"{len(matches):,} leads you may see contain “{key}”: pick one.")
+            _lead_list(matches, page, noun)
+            return None
+    if selection is None:
+        st.warning(
+            f"No {noun} you may see has a lead number containing “{key}”.",
+            icon=":material/search_off:",
         )
         return None
-    kind = "lead" if view == LEAD else "series"
-    selection = cached(lead_selection.select_view, ctx.viewer, kind, str(chosen))
-    if selection is None:
-        st.warning(f"No {noun} {chosen} that you may see.", icon=":material/search_off:")
-        return None
     _audit_once(ctx, page, selection)
+    _say_what_lies_outside_the_period(ctx, selection)
     return selection
+
+
+def _lead_list(leads: pd.DataFrame, page: str, noun: str) -> None:
+    """Leads as one-click links to ``page`` (the lead, or its series)."""
+    make = links.lead_url if noun == "lead" else links.series_url
+    table = leads.assign(link=leads["lead_number"].map(lambda n: make(n, page)))
+    st.dataframe(
+        table[["link", "issued_at", "status"]],
+        hide_index=True,
+        column_config={
+            "link": links.link_column("Lead" if noun == "lead" else "Series of lead", noun),
+            "issued_at": st.column_config.DatetimeColumn("Issued", format="YYYY-MM-DD"),
+            "status": "Status",
+        },
+    )
+
+
+def _starting_points(ctx: PageContext, page: str, noun: str) -> None:
+    """Nothing chosen yet: the period's newest leads, or its most active series, as links."""
+    if noun == "lead":
+        leads = cached(lead_selection.lead_choices, ctx.viewer, ctx.filter).head(START_ROWS)
+        if leads.empty:
+            leads = cached(lead_selection.search_leads, ctx.viewer, "", START_ROWS)
+            st.info("No lead links an incident in the sidebar filter: your newest leads.")
+        else:
+            st.info(f"Pick a lead above, or open one of the newest in {ctx.period_label}:")
+        _lead_list(leads, page, noun)
+        return
+    series = cached(lead_selection.series_choices, ctx.viewer, ctx.filter)
+    if series.empty:
+        st.info("No series has an incident in the sidebar filter: type a lead number above.")
+        return
+    active = series.sort_values(["incidents", "last"], ascending=False).head(START_ROWS)
+    st.info(f"Pick a series above, or open one of the most active in {ctx.period_label}:")
+    st.dataframe(
+        active.assign(link=active["series_id"].map(lambda s: links.series_url(s, page)))[
+            ["link", "incidents", "last"]
+        ],
+        hide_index=True,
+        column_config={
+            "link": links.link_column("Series", "series"),
+            "incidents": st.column_config.NumberColumn("Incidents you may see"),
+            "last": st.column_config.DatetimeColumn("Latest incident", format="YYYY-MM-DD"),
+        },
+    )
+
+
+def _say_what_lies_outside_the_period(ctx: PageContext, selection: LeadSelection) -> None:
+    inside, total = cached(lead_selection.period_coverage, ctx.viewer, selection, ctx.filter)
+    if inside < total:
+        st.caption(
+            f"Shown whole: {total - inside:,} of its {total:,} incidents lie outside the sidebar "
+            f"period ({ctx.period_label}). A chosen lead or series ignores the period."
+        )
 
 
 def _audit_once(ctx: PageContext, page: str, selection: LeadSelection) -> None:
@@ -137,26 +201,21 @@ def view_params(kind: str, key: str) -> dict[str, str]:
 
 
 def related_links(selection: LeadSelection, here: str) -> None:
-    """Links to the same lead or series on the other lead pages (the shared sidebar filter
-    travels on its own: bound parameters), and from a lead to its whole series on this page."""
-    own = view_params(
-        selection.kind,
-        selection.asked_for if selection.kind == "lead" else selection.series_id or "",
-    )
-    registered = {spec.path for spec in PAGES}
-    links = [
-        (path, f"{title} of this {selection.kind}", icon, own)
-        for name, (path, title, icon) in LEAD_PAGES.items()
-        if name != here and path in registered
-    ]
-    columns = st.columns(4)
-    for column, (path, label, icon, params) in zip(columns, links, strict=False):
-        column.page_link(path, label=label, icon=icon, query_params=params)
+    """'Map · Timeline · Packet · Network' of the same lead or series (plain URLs: they open in a
+    new tab and keep the sidebar context), and from a lead to its whole series on this page."""
+    key = selection.asked_for if selection.kind == "lead" else selection.series_id or ""
+    line = f"**This {selection.kind}:** " + links.view_links(selection.kind, key, here)
+    if selection.kind == "lead" and selection.series_id and selection.series_leads > 1:
+        line += (
+            f"  \n**Its series {selection.series_id}** ({selection.series_leads} leads): "
+            + links.view_links("series", selection.series_id)
+        )
+    st.markdown(line)
     if selection.kind == "lead" and selection.series_id and selection.series_leads > 1:
         # On the same page a link would reset the bound widgets from a fresh URL (the sidebar
         # filter too); setting the pickers' state moves the URL along instead.
-        columns[len(links)].button(
-            f"Whole series {selection.series_id}",
+        st.button(
+            f"Show the whole series {selection.series_id} here",
             icon=":material/account_tree:",
             type="tertiary",
             on_click=_show_series,

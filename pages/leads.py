@@ -1,7 +1,5 @@
 """Leads: the triage queue, the table of leads and the table of series; every row opens its packet."""
 
-from urllib.parse import urlencode
-
 import pandas as pd
 import streamlit as st
 
@@ -10,6 +8,7 @@ from cgic_data.queries import series_table
 from cgic_data.queries.leads import LeadFilter
 from cgic_data.queries.series_table import SeriesFilter
 from cgic_data.schema import LeadStatus
+from cgic_ui import links
 from cgic_ui.context import page_context
 from cgic_ui.lead_exports import deferred_download
 from cgic_ui.lead_picker import view_params
@@ -87,10 +86,16 @@ for column, (label, value) in zip(st.columns(len(counts)), counts, strict=True):
 if user_id is None:
     st.caption("New / growing need a user account: not tracked for this session.")
 
-LEAD_CONFIG = {
-    "packet": st.column_config.LinkColumn(
-        "Lead", display_text=r"lead=(.+)$", help="Open the lead packet"
+VIEWS = ("packet", "map", "timeline")
+VIEW_LINKS = {
+    "map": st.column_config.LinkColumn(
+        "Map", display_text="Map", help="Every incident it links, on the map (all dates)"
     ),
+    "timeline": st.column_config.LinkColumn("Timeline", display_text="Timeline"),
+}
+LEAD_CONFIG = {
+    "packet": links.link_column("Lead", "lead", help="Open the lead packet"),
+    **VIEW_LINKS,
     "score": st.column_config.ProgressColumn(
         "Urgency", min_value=0, max_value=115, format="%.0f", help="Triage score (see below)"
     ),
@@ -115,12 +120,12 @@ LEAD_CONFIG = {
     "last_item_added_at": st.column_config.DatetimeColumn("Last added", format="YYYY-MM-DD"),
 }
 TRIAGE_COLUMNS = [
-    "packet", "score", "work", "label", "issued_at", "incidents", "series_size", "victims",
+    "packet", "map", "timeline", "score", "work", "label", "issued_at", "incidents", "series_size", "victims",
     "recovered_firearm", "codis_hits", "afis_hits", "agencies", "towns", "assigned_to",
     "follow_up_status",
 ]  # fmt: skip
 ALL_COLUMNS = [
-    "packet", "status", "label", "issued_at", "days_since_issued", "incidents", "agencies",
+    "packet", "map", "timeline", "status", "label", "issued_at", "days_since_issued", "incidents", "agencies",
     "towns", "calibers", "assigned_to", "follow_up_status", "outcome",
     "work", "series_id", "series_size", "victims", "recovered_firearm", "codis_hits", "afis_hits",
 ]  # fmt: skip
@@ -140,9 +145,12 @@ def open_selected(frame: pd.DataFrame, event: object, param: str, column: str) -
 
 
 def with_links(frame: pd.DataFrame, kind: str, column: str) -> pd.DataFrame:
-    """``frame`` with a ``packet`` link per row (shown rows only: at most a page of them)."""
-    links = frame[column].map(lambda key: "packet?" + urlencode(view_params(kind, key)))
-    return frame.assign(packet=links)
+    """``frame`` with ``packet``, ``map`` and ``timeline`` links per row (shown rows only: at
+    most a page of them): one click from a row to any view of its lead or series."""
+    make = links.lead_url if kind == "lead" else links.series_url
+    return frame.assign(
+        **{page: frame[column].map(lambda key, page=page: make(key, page)) for page in VIEWS}
+    )
 
 
 def shown_caption(shown: int, total: int, noun: str) -> None:
@@ -243,6 +251,8 @@ if series_tab.open:
                 hide_index=True,
                 column_order=[
                     "packet",
+                    "map",
+                    "timeline",
                     "label",
                     "incidents",
                     "leads",
@@ -259,7 +269,8 @@ if series_tab.open:
                     "lead_numbers",
                 ],
                 column_config={
-                    "packet": st.column_config.LinkColumn("Series", display_text=r"series=(.+)$"),
+                    "packet": links.link_column("Series", "series"),
+                    **VIEW_LINKS,
                     "label": "Label",
                     "incidents": st.column_config.NumberColumn("Incidents"),
                     "leads": st.column_config.NumberColumn("Leads"),

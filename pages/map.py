@@ -8,7 +8,8 @@ from cgic_data import audit, settings
 from cgic_data.lead_labels import CONFIRMED_LABEL, UNCONFIRMED_LABEL
 from cgic_data.queries import incident_choices, incident_detail, incidents
 from cgic_data.schema import IncidentKind
-from cgic_ui import maps
+from cgic_data.scope import IncidentFilter
+from cgic_ui import links, maps
 from cgic_ui.context import page_context
 from cgic_ui.exports import csv_download
 from cgic_ui.offline import ensure_assets, page_assets
@@ -28,12 +29,15 @@ if problem:
     st.stop()
 
 # --- the map's own filter (in the URL, so a link opens the same map) -----------------------------
-leads = cached(incident_choices.lead_choices, ctx.viewer, ctx.filter)
+# The pickers offer the viewer's most recent leads and series of any date (typing finds any other):
+# a chosen lead or series is shown whole, whatever the sidebar period.
+WHOLE = IncidentFilter()
+leads = cached(incident_choices.lead_choices, ctx.viewer, WHOLE)
 lead_labels = {
     row.lead_number: f"{row.lead_number} · {row.status} · {row.incidents} incidents"
     for row in leads.itertuples()
 }
-series = cached(incident_choices.series_choices, ctx.viewer, ctx.filter)
+series = cached(incident_choices.series_choices, ctx.viewer, WHOLE)
 series_labels = {
     row.series_id: f"{row.series_id} · {row.incidents} incidents · {row.leads} leads"
     for row in series.itertuples()
@@ -47,8 +51,8 @@ chosen_leads = lead_col.multiselect(
     bind="query-params",
     accept_new_options=True,
     placeholder="Type or pick lead numbers",
-    help="Shows the incidents these leads link. Any lead number may be typed; the list holds "
-    "the most recent leads in the sidebar filter.",
+    help="Shows every incident these leads link, whatever the sidebar period. Any lead number "
+    "may be typed; the list holds your most recent leads.",
 )
 chosen_series = series_col.multiselect(
     "Series",
@@ -89,12 +93,18 @@ mf = incidents.MapFilter(
     calibers=tuple(sorted(chosen_calibers)),
     linkage=incidents.Linkage(linkage),
 )
-data = cached(incidents.incident_map_data, ctx.viewer, ctx.filter, mf, incidents.MAX_POINTS)
+# A chosen lead or series is shown whole: the sidebar filter narrows the map only without one.
+map_filter = WHOLE if mf.has_selection else ctx.filter
+data = cached(incidents.incident_map_data, ctx.viewer, map_filter, mf, incidents.MAX_POINTS)
 
 # --- what the map shows, in words -----------------------------------------------------------------
-summary = f"**{data.total:,}** incidents match ({ctx.period_label})"
 if mf.has_selection:
-    summary += " · leads and series selected: incidents of any of them"
+    summary = (
+        f"**{data.total:,}** incidents match the selected leads and series, shown whole: every "
+        "date and agency you may see (the sidebar filter does not narrow a chosen lead)"
+    )
+else:
+    summary = f"**{data.total:,}** incidents match ({ctx.period_label})"
 st.markdown(summary)
 if data.unknown_leads:
     st.warning(
@@ -104,12 +114,11 @@ if data.unknown_leads:
         icon=":material/search_off:",
     )
 if mf.has_selection and (ctx.filter.start or ctx.filter.end):
-    undated = ctx.filter.with_period(None, None)
-    outside = cached(incidents.matching_count, ctx.viewer, undated, mf) - data.total
-    if outside:
+    inside = cached(incidents.matching_count, ctx.viewer, ctx.filter, mf)
+    if inside < data.total:
         st.caption(
-            f"{outside:,} more incidents of the selected leads and series fall outside the "
-            "sidebar period: set the period to *All dates* to see the whole history."
+            f"{data.total - inside:,} of these {data.total:,} incidents lie outside the sidebar "
+            f"period ({ctx.period_label})."
         )
 if data.aggregated:
     st.info(
@@ -205,12 +214,18 @@ with side_col:
                 detail={"page": "incident map", "incident_id": incident_id},
             )
         facts = detail.incident
-        st.markdown(f"##### {facts['agency']} · {facts['incident_number']}")
+        number_link = links.incident_url(facts["incident_number"], facts.get("ori"))
+        st.markdown(f"##### {facts['agency']} · [{facts['incident_number']}]({number_link})")
         st.markdown(
             f"**{facts['kind'].capitalize()}** · {facts['occurred_at']:%Y-%m-%d %H:%M}"
             f" · {facts['town'] or 'town unknown'} · {facts['address'] or ''}  \n"
             f"Victims shot: {facts['injured']} injured, {facts['killed']} killed"
-            + (f"  \nSeries **{detail.series_id}**" if detail.series_id else "")
+            + (
+                f"  \nSeries **{detail.series_id}**: "
+                + links.view_links("series", detail.series_id)
+                if detail.series_id
+                else ""
+            )
         )
         if detail.series_id and detail.series_id not in mf.series_ids:
             st.button(
@@ -228,9 +243,11 @@ with side_col:
                 UNCONFIRMED_LABEL: ":orange",
             }.get(lead.label, ":gray")
             st.markdown(
-                f"`{lead.lead_number}` {tone}[{lead.label}]  \n"
+                f"**{lead.lead_number}** {tone}[{lead.label}]  \n"
                 f"Issued {lead.issued_at:%Y-%m-%d}"
                 + (f" · links {lead.linked_incidents}" if lead.linked_incidents else "")
+                + "  \n"
+                + links.view_links("lead", lead.lead_number)
             )
         st.markdown("**Evidence**")
         st.dataframe(

@@ -57,6 +57,7 @@ def incident_detail(engine: Engine, viewer: Viewer, incident_id: int) -> Inciden
                 select(
                     Incident.id.label("incident_id"),
                     Agency.name.label("agency"),
+                    Agency.code.label("ori"),
                     Incident.incident_number,
                     Incident.kind,
                     Incident.occurred_at,

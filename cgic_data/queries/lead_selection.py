@@ -14,7 +14,9 @@ The series of one lead is found by walking the lead-incident graph outward in SQ
 ``metrics.series.series_from_pairs``, so it is the same "lowest lead number" everywhere.
 
 Lead and series views are entity views: they ignore the sidebar's period, agency and town filter
-(a lead is shown whole); that filter only narrows the lists offered in the pickers.
+(a lead is shown whole, and ``period_coverage`` says how much of it lies outside the period). The
+pickers search every lead the viewer may see (``search_leads``); the filter only orders the short
+lists a page offers when nothing is chosen yet.
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 
 from cgic_data.frames import query_frame
-from cgic_data.metrics.series import series_from_pairs, series_pairs
+from cgic_data.metrics.series import chunks, series_from_pairs, series_pairs
 from cgic_data.queries.leads import lead_universe, matching_incidents, series_touching
 from cgic_data.schema import EvidenceItem, Incident, LeadItem, LeadStatus, NibinLead
 from cgic_data.scope import (
     IncidentFilter,
     Viewer,
+    date_conditions,
     lead_visibility,
     scoped_incident_ids,
     visibility_condition,
@@ -224,3 +227,45 @@ def series_choices(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.D
         .reset_index()
         .sort_values(["last", "series_id"], ascending=[False, True], ignore_index=True)[columns]
     )
+
+
+def search_leads(engine: Engine, viewer: Viewer, text: str = "", limit: int = 200) -> pd.DataFrame:
+    """Leads open to ``viewer`` whose number contains ``text`` (any case; every lead when empty),
+    most recently issued first, at most ``limit``. Whatever the sidebar period: a picker finds
+    every lead the viewer may see, not only the period's.
+
+    Columns: lead_number, issued_at, status.
+    """
+    conditions = [lead_visibility(viewer)]
+    if text.strip():
+        needle = text.strip().lower()
+        conditions.append(func.lower(NibinLead.lead_number).contains(needle, autoescape=True))
+    stmt = (
+        select(NibinLead.lead_number, NibinLead.issued_at, NibinLead.status)
+        .where(*conditions)
+        .order_by(NibinLead.issued_at.desc(), NibinLead.lead_number)
+        .limit(max(1, min(limit, 1000)))
+    )
+    frame = query_frame(engine, stmt, ["lead_number", "issued_at", "status"])
+    frame["status"] = frame["status"].astype(str)
+    return frame
+
+
+def period_coverage(
+    engine: Engine, viewer: Viewer, selection: LeadSelection, filt: IncidentFilter
+) -> tuple[int, int]:
+    """(incidents of ``selection`` inside the sidebar period, all of them): a chosen lead or series
+    is shown whole, and the page says how much of it lies outside the period."""
+    total = len(selection.incident_ids)
+    if not total or (filt.start is None and filt.end is None):
+        return total, total
+    inside = 0
+    with engine.connect() as conn:
+        for chunk in chunks(selection.incident_ids):
+            stmt = select(func.count()).where(
+                Incident.id.in_(chunk),
+                *date_conditions(Incident.occurred_at, filt.start, filt.end),
+                visibility_condition(viewer),
+            )
+            inside += int(conn.execute(stmt).scalar_one())
+    return inside, total

@@ -34,7 +34,12 @@ def test_leads_page_lists_triage_leads_and_series(
     assert metrics(at)["Confirmed hits"] == "1"
     (triage,) = (df.value for df in at.dataframe)  # only the open tab runs
     assert sorted(triage["lead_number"]) == ["L-1", "L-2", "L-9"]
-    assert triage["packet"].tolist()[0].startswith("packet?show=Lead&lead=L-")
+    first = triage["packet"].tolist()[0]
+    assert first.startswith("packet?") and "show=Lead&lead=L-" in first
+    lead = first.split("lead=")[1]
+    # one click from a row to the map of all its incidents, and to its timeline
+    assert triage["map"].tolist()[0].endswith(f"map_lead={lead}")
+    assert triage["timeline"].tolist()[0].endswith(f"show=Lead&lead={lead}")
     assert not any("Showing" in c.value for c in at.caption)  # every row fits on the page
     assert [b.label for b in at.get("download_button")] == [
         "Leads CSV",

@@ -106,9 +106,10 @@ def test_clicking_an_incident_shows_its_evidence_leads_and_results(
         at = open_page(PAGE, {"period": "All dates", "map_lead": "L-1"})
     assert seen[-1]["returned_objects"] == ["last_object_clicked_tooltip"]
     text = markdown(at)
-    assert "##### Bravo PD · B-2" in text
-    assert f"`L-1` :orange[{UNCONFIRMED_LABEL}]" in text
-    assert f"`L-2` :green[{CONFIRMED_LABEL}]" in text
+    assert "##### Bravo PD · [B-2](record?" in text
+    assert f"**L-1** :orange[{UNCONFIRMED_LABEL}]" in text
+    assert f"**L-2** :green[{CONFIRMED_LABEL}]" in text
+    assert "[Timeline](timeline?period=All+dates&show=Lead&lead=L-1)" in text
     evidence, results = at.dataframe[1].value, at.dataframe[2].value
     assert len(evidence) == 2
     assert results["subject_ref"].tolist() == ["SUBJ-3"]  # from i3, linked by L-2
@@ -140,3 +141,17 @@ def test_above_the_point_cap_the_map_shows_cells_and_says_so(
     assert "counts per ~2 km cell" in map_args(at)["script"]
     assert [len(row) for row in drawn_rows(at)] == [7, 7, 7]  # cells only, no incident rows
     assert [b.label for b in at.get("download_button")] == ["Download counts for 3 cells (CSV)"]
+
+
+def test_a_chosen_lead_is_shown_whole_whatever_the_period(
+    engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Leads page → map journey: a lead issued in the period whose incidents happened before
+    it showed '0 incidents match'. A chosen lead ignores the period, and the page says so."""
+    with app_on(engine, monkeypatch):
+        at = open_page(PAGE, {"period": "Last 7 days", "map_lead": "L-1"})
+    assert drawn_ids(at) == world.ids(1, 2)
+    assert "**2** incidents match the selected leads and series, shown whole" in markdown(at)
+    assert any(
+        "2 of these 2 incidents lie outside the sidebar period" in c.value for c in at.caption
+    )

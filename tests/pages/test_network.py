@@ -81,5 +81,7 @@ def test_the_network_page_defaults_to_series(
     with app_on(engine, monkeypatch):
         at = open_page(PAGE, {"period": "All dates"})
     assert at.radio[0].value == "Series"
-    assert at.selectbox(key="series").options == ["L-5", "L-1"]
+    # the most active series of the period, one click each (any lead number of a series opens it)
+    offered = at.dataframe[0].value["link"].tolist()
+    assert offered == [f"network?period=All+dates&show=Series&series={s}" for s in ("L-1", "L-5")]
     assert not at.get("plotly_chart")

@@ -111,7 +111,9 @@ def test_an_agency_cannot_open_a_lead_that_does_not_touch_it(
 ) -> None:
     with app_on(engine, monkeypatch):
         at = open_page(PAGE, {"lead": "L-1"}, viewer=world.analyst(world.charlie))
-    assert any("No lead L-1 that you may see" in w.value for w in at.warning)
+    assert any(
+        "No lead you may see has a lead number containing “L-1”" in w.value for w in at.warning
+    )
     assert not at.get("plotly_chart")
 
 
@@ -120,8 +122,12 @@ def test_without_a_choice_the_page_asks_for_one(
 ) -> None:
     with app_on(engine, monkeypatch):
         at = open_page(PAGE, {"period": "All dates"})
-    assert any("Pick a lead above (4 match" in info.value for info in at.info)
+    assert any("Pick a lead above, or open one of the newest" in i.value for i in at.info)
     assert at.selectbox(key="lead").options == ["L-2", "L-9", "L-1", "L-5"]
+    offered = at.dataframe[0].value["link"].tolist()  # one click opens each
+    assert offered == [
+        f"timeline?period=All+dates&show=Lead&lead={n}" for n in ("L-2", "L-9", "L-1", "L-5")
+    ]
 
 
 def test_whole_series_button_switches_a_lead_to_its_series(
@@ -130,7 +136,21 @@ def test_whole_series_button_switches_a_lead_to_its_series(
     with app_on(engine, monkeypatch):
         at = open_page(PAGE, {"lead": "L-2"})
         assert chart(at)["layout"]["yaxis"]["categoryarray"][0] == "Lead L-2"
-        next(b for b in at.button if b.label == "Whole series L-1").click().run()
+        next(b for b in at.button if b.label == "Show the whole series L-1 here").click().run()
     assert not at.exception
     assert at.radio(key="show").value == "Series"
     assert chart(at)["layout"]["yaxis"]["categoryarray"][:2] == ["Lead L-1", "Lead L-2"]
+
+
+def test_a_part_of_a_number_is_searched_on_the_server(
+    engine: Engine, world: LeadWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One match opens it; several are listed as links; the period does not hide a chosen lead."""
+    with app_on(engine, monkeypatch):
+        one = open_page(PAGE, {"period": "Last 7 days", "lead": "9"})
+        several = open_page(PAGE, {"lead": "l-"})
+    assert chart(one)["layout"]["yaxis"]["categoryarray"][0] == "Lead L-9"
+    assert any("lie outside the sidebar period" in c.value for c in one.caption)
+    assert any("4 leads you may see contain “l-”" in i.value for i in several.info)
+    listed = several.dataframe[0].value["link"].tolist()
+    assert sorted(u.rsplit("lead=", 1)[1] for u in listed) == ["L-1", "L-2", "L-5", "L-9"]

@@ -3,7 +3,8 @@ and a printable, self-contained HTML document (inline CSS and SVG map, no extern
 
 Both carry the lead's label ("investigative lead — not a forensic identification" until an examiner
 confirms it) and, for trace data, ATF's use restriction. ``packet_sheets`` and ``packet_html`` are
-pure; the download buttons audit every click like ``cgic_ui.exports``.
+pure, with every text cell neutralised against spreadsheet formulas (an HTML table opens in a
+spreadsheet too); the files are built and audited on click by ``cgic_ui.exports``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import pandas as pd
 import streamlit as st
 
 from cgic_data.queries.packet import Packet
-from cgic_ui.exports import EXCEL_MIME, _audit_download, excel_bytes
+from cgic_data.safe_cells import neutralise
+from cgic_ui.exports import EXCEL_MIME, HTML_MIME, audited_download, excel_bytes
 from cgic_ui.packet_map import packet_map_svg
 
 TRACE_CAVEAT = (
@@ -66,7 +68,7 @@ def _cell(value: object) -> str:
         return "yes" if value else "no"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    return neutralise(value) if isinstance(value, str) else str(value)
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -106,7 +108,9 @@ def packet_html(
 ) -> str:
     """The printable case-file document: header facts, map, then every group as a table."""
     confirmed = "confirmed" if packet.label.startswith("confirmed") else ""
-    facts = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in packet.header.items())
+    facts = "".join(
+        f"<dt>{escape(k)}</dt><dd>{escape(neutralise(v))}</dd>" for k, v in packet.header.items()
+    )
     sections = []
     for title, frame in packet.groups.items():
         caveat = f'<p class="caveat">{escape(TRACE_CAVEAT)}</p>' if title == "Traces" else ""
@@ -136,33 +140,32 @@ dashboard. Law enforcement sensitive.</p>
 
 
 def packet_downloads(packet: Packet, *, generated_by: str, demo: bool) -> None:
-    """Excel and printable-HTML download buttons for the packet; each click is audited."""
+    """Excel and printable-HTML download buttons for the packet, built and audited when clicked
+    (a series packet runs to thousands of rows: not built on every run of the page)."""
     stem = file_stem(packet)
     rows = sum(len(frame) for frame in packet.groups.values())
+
+    def case_file() -> tuple[bytes, int]:
+        html = packet_html(
+            packet, generated_by=generated_by, generated_at=datetime.now(), demo=demo
+        )
+        return html.encode("utf-8"), rows
+
     left, right = st.columns(2)
-    # Both files are built when clicked (a series packet runs to thousands of rows), not on
-    # every run of the page; the click is audited as in cgic_ui.exports.
     with left:
-        st.download_button(
+        audited_download(
             "Excel workbook",
-            data=lambda: packet_workbook(packet),
-            file_name=f"{stem}.xlsx",
+            f"{stem}.xlsx",
+            f"{packet.title} packet",
+            lambda: (packet_workbook(packet), rows),
             mime=EXCEL_MIME,
-            icon=":material/table_view:",
-            on_click=_audit_download,
-            args=(f"{packet.title} packet", rows, f"{stem}.xlsx"),
-            key=f"xlsx-{stem}.xlsx",
         )
     with right:
-        st.download_button(
+        audited_download(
             "Printable case file (HTML)",
-            data=lambda: packet_html(
-                packet, generated_by=generated_by, generated_at=datetime.now(), demo=demo
-            ).encode("utf-8"),
-            file_name=f"{stem}.html",
-            mime="text/html",
+            f"{stem}.html",
+            f"{packet.title} case file",
+            case_file,
+            mime=HTML_MIME,
             icon=":material/print:",
-            on_click=_audit_download,
-            args=(f"{packet.title} case file", rows, f"{stem}.html"),
-            key=f"html-{stem}",
         )

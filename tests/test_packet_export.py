@@ -11,6 +11,15 @@ from cgic_data.lead_labels import UNCONFIRMED_LABEL
 from cgic_data.queries.packet import GROUP_TITLES, Packet, load_packet
 from cgic_data.scope import Viewer
 from cgic_ui.packet_export import file_stem, packet_html, packet_workbook, readable
+from tests.hostile import (
+    AT_SUM,
+    DDE,
+    HYPERLINK,
+    assert_no_formula,
+    hostile_store,
+    html_cells,
+    xlsx_cells,
+)
 from tests.queries.test_packet import World
 
 
@@ -52,3 +61,18 @@ def test_case_file_is_self_contained_and_complete(engine: Engine) -> None:
     assert "<h2>Digital evidence</h2>" in html and "None recorded." in html
     assert "Generated 2025-07-02 09:30 for ann" in html
     assert file_stem(packet) == "series-packet-L-1"
+
+
+def test_packet_files_hold_no_live_formula(engine: Engine) -> None:
+    """Imported text such as an incident number ``=HYPERLINK(...)`` reaches the case file as
+    inert text: prefixed with ``'`` in the workbook (a string cell) and in the printable HTML."""
+    store = hostile_store(engine)
+    packet = load_packet(engine, Viewer.system(), "lead", store.lead_number)
+    assert packet is not None
+    values = xlsx_cells(packet_workbook(packet))
+    assert_no_formula(values, "packet workbook")
+    assert f"'{HYPERLINK}" in values and f"'{DDE}" in values
+    html = packet_html(packet, generated_by="ann", generated_at=datetime(2025, 7, 2), demo=False)
+    cells = html_cells(html)
+    assert_no_formula(cells, "printable case file")
+    assert f"'{HYPERLINK}" in cells and f"'{AT_SUM}" in cells

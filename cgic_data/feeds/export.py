@@ -4,7 +4,10 @@ Each feed's rows are selected with the natural keys of what they reference (code
 never internal ids), ordered by natural key, and streamed to CSV or JSON lines. Date-times are
 written in ISO 8601 with their UTC offset in ``CGIC_TIME_ZONE`` (a wall-clock time that does not
 exist in that zone — inside a spring-forward gap — is written without offset, as local time, so
-it reads back unchanged).
+it reads back unchanged). In CSV, every cell of a non-numeric column is neutralised against
+spreadsheet formulas (``cgic_data.safe_cells``; the CSV reader undoes it exactly) and lines end in
+CRLF, so that a cell holding a carriage return is quoted instead of starting a new row; JSON lines,
+a format for programs that no spreadsheet opens, carries every value as it is.
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ from cgic_data import audit, settings
 from cgic_data import schema as s
 from cgic_data.feeds.formats import ColumnType, Feed, feed
 from cgic_data.feeds.read import format_of
+from cgic_data.safe_cells import neutralise
 from cgic_data.scope import Viewer
 
 STREAM_ROWS = 5000
+NUMERIC = (ColumnType.INT, ColumnType.FLOAT)
 
 
 def _incident_key(incident: Any, agency: Any, prefix: str = "") -> list[Any]:
@@ -234,13 +239,17 @@ def write_feed(target: Feed, rows: Iterator[dict[str, Any]], out: IO[str], fmt: 
     types = {c.name: c.type for c in target.columns}
     count = 0
     if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv.writer(out, lineterminator="\r\n")  # quotes a cell holding a bare \r
         writer.writerow(target.column_names)
         for row in rows:
             cells = []
             for c in target.column_names:
                 value = formatter.csv(row[c], types[c])
-                cells.append(value.lower() if types[c] is ColumnType.BOOL else value)
+                if types[c] is ColumnType.BOOL:
+                    value = value.lower()
+                elif types[c] not in NUMERIC:  # -72.7 stays a number; text "-5" becomes '-5
+                    value = neutralise(value)
+                cells.append(value)
             writer.writerow(cells)
             count += 1
     else:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cgic_data.feeds.problems import FeedFileError, Problem, ProblemKind, shown
+from cgic_data.safe_cells import restore
 
 FORMATS = ("csv", "jsonl")
 _SUFFIXES = {".csv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
@@ -147,7 +148,8 @@ def _parse_csv(text: str, file_name: str, delimiter: str, require_final_newline:
             rows.append((end + 1, fields))
         end = reader.line_num
     for index, (start, fields) in enumerate(rows):
-        row = SourceRow(start, dict(zip(header, fields, strict=False)))
+        cells = map(restore, fields)  # undo the export's formula neutralising (safe_cells)
+        row = SourceRow(start, dict(zip(header, cells, strict=False)))
         if unterminated and index == len(rows) - 1:
             source.problems.append(_cut_off(start))
             source.bad_rows.append(row)

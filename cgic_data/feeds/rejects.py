@@ -16,6 +16,7 @@ from pathlib import Path
 
 from cgic_data.feeds.problems import Problem, ProblemKind
 from cgic_data.feeds.read import Source, SourceRow
+from cgic_data.safe_cells import neutralise, neutralise_cell
 
 
 def rejects_path_for(path: Path, fmt: str) -> Path:
@@ -50,11 +51,12 @@ def rejects_text(source: Source, rows: list[tuple[SourceRow, str]]) -> str:
     """The rejects file's content for ``rows`` (see ``rejected_rows``)."""
     buffer = io.StringIO(newline="")
     if source.format == "csv":
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csv.writer(buffer, lineterminator="\r\n")  # quotes a cell holding a bare \r
         header = [h for h in source.header if not h.startswith("_")]
         writer.writerow(["_line", "_problems", *header])
         for row, problems in rows:
-            writer.writerow([row.line, problems, *(row.values.get(h, "") for h in header)])
+            cells = (neutralise_cell(row.values.get(h, "")) for h in header)  # read back exactly
+            writer.writerow([row.line, neutralise(problems), *cells])
     else:
         for row, problems in rows:
             values = {k: v for k, v in row.values.items() if k not in ("_line", "_problems")}

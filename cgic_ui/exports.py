@@ -17,6 +17,7 @@ from dataclasses import asdict
 
 import pandas as pd
 import streamlit as st
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from cgic_data import audit
 from cgic_data.safe_cells import neutralise_frame
@@ -42,12 +43,22 @@ def excel_bytes(sheets: Sheets) -> bytes:
     """An .xlsx workbook with one sheet per frame (sheet names cut to Excel's 31 characters).
 
     Text cells are neutralised first, so openpyxl stores each as a string cell, never as a
-    formula (it makes a formula of any text that starts with ``=``)."""
+    formula (it makes a formula of any text that starts with ``=``). Control characters an .xlsx
+    cannot hold (NUL and the like, from an imported file) become U+FFFD instead of failing the
+    whole export; the CSV export keeps them exactly."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
-            neutralise_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)
+            safe = neutralise_frame(frame)
+            for position, column in enumerate(safe.columns):
+                if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+                    safe.isetitem(position, safe[column].map(_excel_text))
+            safe.to_excel(writer, sheet_name=name[:31], index=False)
     return buffer.getvalue()
+
+
+def _excel_text(value: object) -> object:
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 def export_payload(built: pd.DataFrame | Sheets) -> tuple[bytes, int]:

@@ -36,6 +36,7 @@ PAGES: list[PageSpec] = [
     ),
     PageSpec("pages/audit.py", "Audit log", ":material/policy:", "Administration", ADMIN_ONLY),
     PageSpec("pages/import.py", "Import", ":material/upload_file:", "Data", ADMIN_ONLY),
+    PageSpec("pages/definitions.py", "Definitions", ":material/menu_book:", "Help"),
 ]
 
 

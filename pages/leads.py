@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from cgic_data import lead_labels, leadwork
+from cgic_data.definitions import figure, help_text
 from cgic_data.queries import series_table
 from cgic_data.queries.leads import LeadFilter
 from cgic_data.queries.series_table import SeriesFilter
@@ -72,17 +73,22 @@ queue = cached(
     leadwork.seen_stamp(store(), user_id),
     leadwork.PAGE_ROWS,
 )
+WORK_HELP = "Your own lead work (see 'Work state' above)."
 counts = [
-    ("Leads", queue.counts.leads),
-    ("Open for triage", queue.counts.open),
-    ("New to you", queue.counts.new),
-    ("Growing", queue.counts.growing),
-    ("Unassigned", queue.counts.unassigned),
-    ("Stale", queue.counts.stale),
-    ("Confirmed hits", queue.counts.confirmed),
+    (figure("leads_issued").label, queue.counts.leads, help_text("leads_issued")),
+    (figure("open_for_triage").label, queue.counts.open, help_text("open_for_triage")),
+    ("New to you", queue.counts.new, WORK_HELP),
+    ("Growing", queue.counts.growing, WORK_HELP),
+    ("Unassigned", queue.counts.unassigned, WORK_HELP),
+    ("Stale", queue.counts.stale, WORK_HELP),
+    (
+        figure("issued_now_confirmed").label,
+        queue.counts.confirmed,
+        help_text("issued_now_confirmed"),
+    ),
 ]
-for column, (label, value) in zip(st.columns(len(counts)), counts, strict=True):
-    column.metric(label, f"{value:,}", border=True)
+for column, (label, value, hint) in zip(st.columns(len(counts)), counts, strict=True):
+    column.metric(label, f"{value:,}", border=True, help=hint)
 if user_id is None:
     st.caption("New / growing need a user account: not tracked for this session.")
 

@@ -79,3 +79,11 @@ def test_the_table_toolbars_download_is_off_by_a_real_streamlit_option() -> None
     settings = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert settings["client"]["disableDataExport"] is True
     assert "client.disableDataExport" in config.get_config_options()  # not a silent typo
+
+
+def test_excel_survives_control_characters_a_workbook_cannot_hold() -> None:
+    """openpyxl refuses NUL and most C0 characters; an imported value holding one must not fail
+    the whole export."""
+    frame = pd.DataFrame({"address": ["1 Main\x00St", "=x\x01"], "n": [1, 2]})
+    values = xlsx_cells(excel_bytes({"Incidents": frame}))
+    assert "1 Main\ufffdSt" in values and "'=x\ufffd" in values and 2 in values

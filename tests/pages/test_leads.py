@@ -28,10 +28,10 @@ def test_leads_page_lists_triage_leads_and_series(
     with app_on(engine, monkeypatch):
         at = open_page(PAGE, {"period": "All dates"})
     assert at.title[0].value == "Leads"
-    assert metrics(at)["Leads"] == "4"
+    assert metrics(at)["Leads issued"] == "4"
     assert metrics(at)["Open for triage"] == "3"  # L-3 is excluded
     assert metrics(at)["New to you"] == "4"  # the signed-in tester has opened none
-    assert metrics(at)["Confirmed hits"] == "1"
+    assert metrics(at)["Issued, now confirmed"] == "1"
     (triage,) = (df.value for df in at.dataframe)  # only the open tab runs
     assert sorted(triage["lead_number"]) == ["L-1", "L-2", "L-9"]
     first = triage["packet"].tolist()[0]
@@ -65,7 +65,7 @@ def test_long_tables_show_their_first_rows_and_say_so(
     monkeypatch.setattr(leadwork, "PAGE_ROWS", 2)
     with app_on(engine, monkeypatch):
         at = open_page(PAGE, {"period": "All dates", "leads_tab": "All leads"})
-    assert metrics(at)["Leads"] == "4"  # counted over every lead
+    assert metrics(at)["Leads issued"] == "4"  # counted over every lead
     (all_leads,) = (df.value for df in at.dataframe)
     assert all_leads["lead_number"].tolist() == ["L-1", "L-2"]
     assert any("Showing 2 of 4 leads" in c.value for c in at.caption)
@@ -78,7 +78,7 @@ def test_page_filters_come_from_the_url(
         at = open_page(
             PAGE, {"period": "All dates", "lead_status": "confirmed hit", "series_min": "3"}
         )
-    assert metrics(at)["Leads"] == "1"
+    assert metrics(at)["Leads issued"] == "1"
     assert at.dataframe[0].value["lead_number"].tolist() == ["L-2"]
 
 
@@ -104,7 +104,7 @@ def test_an_agency_sees_only_leads_touching_it(
 def test_empty_store_says_so(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     with app_on(engine, monkeypatch):
         at = open_page(PAGE, {"period": "All dates"})
-    assert metrics(at)["Leads"] == "0"
+    assert metrics(at)["Leads issued"] == "0"
     assert any("No open leads" in info.value for info in at.info)
     with app_on(engine, monkeypatch):
         at = open_page(PAGE, {"period": "All dates", "leads_tab": "Series"})

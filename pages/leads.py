@@ -106,8 +106,13 @@ LEAD_CONFIG = {
         "Urgency", min_value=0, max_value=115, format="%.0f", help="Triage score (see below)"
     ),
     "work": st.column_config.TextColumn("Work state", width="medium"),
-    "label": st.column_config.TextColumn("Label", width="large"),
-    "status": "Status",
+    "status": st.column_config.TextColumn(
+        "Status",
+        width="small",
+        help=f"open: {lead_labels.UNCONFIRMED_LABEL}; confirmed hit: "
+        f"{lead_labels.CONFIRMED_LABEL}; excluded: {lead_labels.EXCLUDED_LABEL}. "
+        "Exports carry the full label on every row.",
+    ),
     "issued_at": st.column_config.DatetimeColumn("Issued", format="YYYY-MM-DD HH:mm"),
     "days_since_issued": st.column_config.NumberColumn("Days", help="Days since issued"),
     "incidents": st.column_config.NumberColumn("Incidents"),
@@ -126,12 +131,12 @@ LEAD_CONFIG = {
     "last_item_added_at": st.column_config.DatetimeColumn("Last added", format="YYYY-MM-DD"),
 }
 TRIAGE_COLUMNS = [
-    "packet", "map", "timeline", "score", "work", "label", "issued_at", "incidents", "series_size", "victims",
+    "packet", "map", "timeline", "score", "status", "work", "issued_at", "incidents", "series_size", "victims",
     "recovered_firearm", "codis_hits", "afis_hits", "agencies", "towns", "assigned_to",
     "follow_up_status",
 ]  # fmt: skip
 ALL_COLUMNS = [
-    "packet", "map", "timeline", "status", "label", "issued_at", "days_since_issued", "incidents", "agencies",
+    "packet", "map", "timeline", "status", "issued_at", "days_since_issued", "incidents", "agencies",
     "towns", "calibers", "assigned_to", "follow_up_status", "outcome",
     "work", "series_id", "series_size", "victims", "recovered_firearm", "codis_hits", "afis_hits",
 ]  # fmt: skip
@@ -259,7 +264,6 @@ if series_tab.open:
                     "packet",
                     "map",
                     "timeline",
-                    "label",
                     "incidents",
                     "leads",
                     "first_incident",
@@ -277,7 +281,6 @@ if series_tab.open:
                 column_config={
                     "packet": links.link_column("Series", "series"),
                     **VIEW_LINKS,
-                    "label": "Label",
                     "incidents": st.column_config.NumberColumn("Incidents"),
                     "leads": st.column_config.NumberColumn("Leads"),
                     "first_incident": st.column_config.DatetimeColumn("First", format="YYYY-MM-DD"),

@@ -32,7 +32,11 @@ def test_leads_page_lists_triage_leads_and_series(
     assert metrics(at)["Open for triage"] == "3"  # L-3 is excluded
     assert metrics(at)["New to you"] == "4"  # the signed-in tester has opened none
     assert metrics(at)["Issued, now confirmed"] == "1"
-    (triage,) = (df.value for df in at.dataframe)  # only the open tab runs
+    (table,) = at.dataframe  # only the open tab runs
+    triage = table.value
+    shown = list(table.proto.column_order)
+    # the status is a short column (its full wording once, in the tooltip), not a long label
+    assert "status" in shown and "label" not in shown
     assert sorted(triage["lead_number"]) == ["L-1", "L-2", "L-9"]
     first = triage["packet"].tolist()[0]
     assert first.startswith("packet?") and "show=Lead&lead=L-" in first

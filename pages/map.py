@@ -6,7 +6,7 @@ from streamlit_folium import st_folium
 
 from cgic_data import audit, settings
 from cgic_data.lead_labels import CONFIRMED_LABEL, UNCONFIRMED_LABEL
-from cgic_data.queries import incident_choices, incident_detail, incidents
+from cgic_data.queries import incident_choices, incident_detail, incidents, lead_selection
 from cgic_data.schema import IncidentKind
 from cgic_data.scope import IncidentFilter
 from cgic_ui import links, maps
@@ -106,11 +106,14 @@ if mf.has_selection:
 else:
     summary = f"**{data.total:,}** incidents match ({ctx.period_label})"
 st.markdown(summary)
-if data.unknown_leads:
+for typed in data.unknown_leads:
+    # A part of a number: offer the leads that contain it (searched on the server, any date).
+    near = cached(lead_selection.search_leads, ctx.viewer, typed, 8)
+    suggestions = " · ".join(f"[{n}]({links.lead_url(n, 'map')})" for n in near["lead_number"])
     st.warning(
-        "No lead visible to you has the number "
-        + ", ".join(f"`{n}`" for n in data.unknown_leads)
-        + ". Check the number, or ask the CGIC.",
+        f"No lead visible to you has the number `{typed}`."
+        + (f" Leads containing it: {suggestions}" if suggestions else " Check the number.")
+        + ("" if suggestions else " Or ask the CGIC."),
         icon=":material/search_off:",
     )
 if mf.has_selection and (ctx.filter.start or ctx.filter.end):

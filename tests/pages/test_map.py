@@ -155,3 +155,12 @@ def test_a_chosen_lead_is_shown_whole_whatever_the_period(
     assert any(
         "2 of these 2 incidents lie outside the sidebar period" in c.value for c in at.caption
     )
+
+
+def test_a_part_of_a_lead_number_offers_the_leads_that_contain_it(
+    engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with app_on(engine, monkeypatch):
+        at = open_page(PAGE, {"map_lead": "l-4"})
+    (warning,) = [w.value for w in at.warning if "No lead visible to you" in w.value]
+    assert "Leads containing it: [L-4](map?map_lead=L-4)" in warning

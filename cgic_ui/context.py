@@ -1,7 +1,9 @@
 """The shared sidebar filter and the context every page reads (viewer, filter, 'today').
 
 The filter widgets live in the URL (``bind="query-params"``) so an analyst can send a link that
-opens the same view; app.py draws them once for all pages.
+opens the same view; app.py draws them once for all pages, and with them, when the chosen period
+misses all the viewer's incidents, a note offering the data's own range. Period arithmetic (what a
+choice covers, the equivalent previous period) is ``cgic_data.periods``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,19 @@ from pathlib import Path
 
 import streamlit as st
 
-from cgic_data.queries import reference
+from cgic_data.periods import (
+    ALL_DATES,
+    CUSTOM,
+    DEFAULT_PERIOD,
+    PERIODS,
+    Kind,
+    date_range_text,
+    kind_of,
+    overlaps,
+    period_dates,
+    previous_period,
+)
+from cgic_data.queries import data_range, reference
 from cgic_data.scope import IncidentFilter, Viewer
 from cgic_ui.runtime import cached, reference_today
 
@@ -22,12 +36,9 @@ CONTEXT_KEY = "cgic_page_context"
 RESUME_PARAM = "open"  # a deep link's page, kept while app.py signs the user in
 APP_ROOT = Path(__file__).resolve().parent.parent
 
-# Period choices (also their URL value: bound widgets put the shown label in the URL) and the days
-# back they cover, today included.
-LAST_DAYS = {"Last 7 days": 7, "Last 28 days": 28, "Last 90 days": 90, "Last 12 months": 365}
-YEAR_TO_DATE, ALL_DATES, CUSTOM = "Year to date", "All dates", "Custom range"
-PERIODS = [*LAST_DAYS, YEAR_TO_DATE, ALL_DATES, CUSTOM]
-DEFAULT_PERIOD = "Last 28 days"
+# The period choices are cgic_data.periods' labels, also their URL value: a bound widget puts the
+# shown label in the URL, so links already sent ("Last 28 days") keep working.
+OLDEST_DAY = date(1970, 1, 1)  # the custom range's picker bounds: any data a store may hold
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,7 @@ class PageContext:
     viewer: Viewer
     filter: IncidentFilter
     today: date
+    period: str = ALL_DATES  # the choice: it decides what the period is compared with
 
     @property
     def period_label(self) -> str:
@@ -43,21 +55,25 @@ class PageContext:
             return "all dates"
         return f"{start or '…'} to {end or '…'}"
 
+    @property
+    def kind(self) -> Kind:
+        return kind_of(self.period)
 
-def period_dates(
-    period: str, today: date, custom: tuple[date, ...] = ()
-) -> tuple[date | None, date | None]:
-    """The (start, end) a period choice stands for, both inclusive."""
-    if period == ALL_DATES:
-        return None, None
-    if period == YEAR_TO_DATE:
-        return date(today.year, 1, 1), today
-    if period == CUSTOM:
-        if len(custom) == 2:
-            return custom[0], custom[1]
-        return (custom[0], custom[0]) if custom else (None, None)
-    days = LAST_DAYS.get(period, LAST_DAYS[DEFAULT_PERIOD])
-    return today - timedelta(days=days - 1), today
+    def previous_dates(self, end: date | None = None) -> tuple[date, date] | None:
+        """The equivalent period before the chosen one (``periods.previous_period``); ``end``
+        cuts the chosen period short first (a page reporting 'as of' a day before its end)."""
+        return previous_period(self.filter.start, end or self.filter.end, self.kind)
+
+    @property
+    def previous_filter(self) -> IncidentFilter | None:
+        """The filter with the equivalent previous period (None for all dates)."""
+        previous = self.previous_dates()
+        return None if previous is None else self.filter.with_period(*previous)
+
+
+def compared_with(previous: tuple[date, date]) -> str:
+    """The caption naming the dates a comparison is with: 'compared with 2026-10-01 – …'."""
+    return f"compared with {date_range_text(*previous)}"
 
 
 def sidebar_filter(viewer: Viewer) -> PageContext:
@@ -82,6 +98,8 @@ def sidebar_filter(viewer: Viewer) -> PageContext:
             picked = st.date_input(
                 "Dates",
                 value=(today - timedelta(days=27), today),
+                min_value=OLDEST_DAY,
+                max_value=date(today.year + 1, 12, 31),
                 key="dates",
                 bind="query-params",
             )
@@ -111,9 +129,48 @@ def sidebar_filter(viewer: Viewer) -> PageContext:
             town_ids=tuple(sorted(town_ids[t] for t in chosen_towns if t in town_ids)),
         ),
         today=today,
+        period=period,
     )
     st.session_state[CONTEXT_KEY] = context
+    data_range_hint(context)
     return context
+
+
+def _show_dates(first: date, last: date) -> None:
+    """Switch the shared filter to the custom range ``first``–``last`` (a button's callback:
+    bound widgets take their new value from the session state before they are drawn)."""
+    st.session_state["period"] = CUSTOM
+    st.session_state["dates"] = (first, last)
+
+
+def data_range_hint(context: PageContext) -> None:
+    """When the chosen period holds none of the viewer's incidents but others exist, say where
+    the data is and offer its range in one click, above every page: a store of historic data
+    must not open on a silent 'no incidents' everywhere."""
+    filt = context.filter
+    if filt.start is None and filt.end is None:
+        return
+    span = cached(data_range.incident_date_range, context.viewer, filt.with_period(None, None))
+    if span.first is None or span.last is None:
+        return
+    if overlaps(filt.start, filt.end, span.first, span.last):
+        return
+    filtered = filt.agency_ids or filt.town_ids or not context.viewer.sees_all_agencies
+    where = "in your view" if filtered else "in the store"
+    if filt.start is not None and filt.start > span.last:
+        nearest = f"the newest incident {where} is from {span.last}"
+    else:
+        nearest = f"the oldest incident {where} is from {span.first}"
+    st.info(
+        f"No incidents from {filt.start or '…'} to {filt.end or '…'}: {nearest}.",
+        icon=":material/event_busy:",
+    )
+    st.button(
+        f"Show {date_range_text(span.first, span.last)}",
+        key="show-data-range",
+        on_click=_show_dates,
+        args=(span.first, span.last),
+    )
 
 
 def page_context() -> PageContext:

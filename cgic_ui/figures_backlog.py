@@ -49,8 +49,8 @@ def verdict(now: BacklogSnapshot, before: BacklogSnapshot, limit_days: int) -> s
     reopened = f" (+{now.reopened:,} re-opened)" if now.reopened else ""
     return (
         f"**The backlog is {trend}**: {now.backlog:,} requests open more than {limit_days} days "
-        f"on {now.as_of:%b %d, %Y}, {compared}. In the last 30 days the lab received "
-        f"{now.received:,}{reopened} and completed {now.completed:,}: {pace}."
+        f"on {now.as_of:%b %d, %Y}, {compared}. From {now.start:%b %d} to {now.as_of:%b %d} "
+        f"the lab received {now.received:,}{reopened} and completed {now.completed:,}: {pace}."
     )
 
 

@@ -1,7 +1,10 @@
 """Lab backlog: whether the lab's backlog grows or shrinks, where, and why (the lab director's page).
 
-Headline numbers are a state as of the end of the chosen period (never after today) against the
-same 30 days before; charts cover the period, widened so a short period still shows its trend.
+Headline numbers are a state as of the end of the chosen period (never after today) and the flows
+over the period, against the end of and the flows over the equivalent previous period
+(``cgic_data.periods``; all dates: the last 30 days against the 30 before), so the headline and the
+period's tables count the same completions. Charts cover the period, widened so a short period
+still shows its trend.
 Definitions live in cgic_data.metrics.backlog / throughput / turnaround / nibin_timeliness.
 """
 
@@ -11,6 +14,7 @@ import streamlit as st
 
 from cgic_data.metrics import backlog, nibin_timeliness, throughput, turnaround
 from cgic_data.metrics.backlog import AGE_BUCKETS, WINDOW_DAYS, LabFilter
+from cgic_data.periods import date_range_text, days_before, previous_period
 from cgic_data.schema import Discipline, Priority
 from cgic_ui import figures_backlog as fb
 from cgic_ui.context import page_context
@@ -65,13 +69,22 @@ grain = grain_col.segmented_control(
     bind="query-params",
 )
 lab = LabFilter(tuple(disciplines), tuple(priorities))
-previous_day = as_of - timedelta(days=WINDOW_DAYS)
-now = cached(backlog.snapshot, viewer, filt, lab, as_of)
-before = cached(backlog.snapshot, viewer, filt, lab, previous_day)
+if filt.start is not None:  # flows over the period (to as_of), against the equivalent before it
+    window_start = min(filt.start, as_of)
+    window, short = "in the period", "period"
+else:  # all dates: a rate needs a window, so the last 30 days, and named so
+    window_start = as_of - timedelta(days=WINDOW_DAYS - 1)
+    window, short = f"in the last {WINDOW_DAYS} days", f"{WINDOW_DAYS} d"
+previous_start, previous_day = previous_period(
+    window_start, as_of, ctx.kind if filt.start else "days"
+) or days_before(window_start, as_of)
+now = cached(backlog.snapshot, viewer, filt, lab, as_of, window_start)
+before = cached(backlog.snapshot, viewer, filt, lab, previous_day, previous_start)
 scope_note = "" if viewer.sees_all_agencies else " Your agency's requests only."
 st.caption(
-    f"As of the end of **{as_of:%b %d, %Y}** against {previous_day:%b %d, %Y}; received and "
-    f"completed count the {WINDOW_DAYS} days up to each. Backlog: open more than {limit} days "
+    f"As of the end of **{as_of:%b %d, %Y}** against the end of {previous_day:%b %d, %Y}; "
+    f"received and completed count {date_range_text(window_start, as_of)}, compared with "
+    f"{date_range_text(previous_start, previous_day)}. Backlog: open more than {limit} days "
     f"since receipt (a re-opened request counts from its re-opening).{scope_note}"
 )
 
@@ -83,6 +96,7 @@ flow_start = widened(7 * FLOW_WEEKS)
 flow = cached(throughput.flow_by_period, viewer, filt, lab, flow_start, as_of, grain)
 totals = flow.groupby("period")[["open_at_end", "backlog_at_end"]].sum()
 vs = f"vs {previous_day:%b %d}"
+vs_flows = f"vs {date_range_text(previous_start, previous_day)}"
 state = st.columns(4)
 for column, (label, value, old, spark) in zip(
     state,
@@ -129,19 +143,19 @@ for column, (label, value, old, help_text) in zip(
     )
 flows = st.columns(4)
 flows[0].metric(
-    f"Received ({WINDOW_DAYS} days)",
+    f"Received {window}",
     f"{now.received:,}",
     delta=now.received - before.received,
     delta_color="off",
-    delta_description=vs,
+    delta_description=vs_flows,
     help=f"Plus {now.reopened:,} re-opened" if now.reopened else None,
     border=True,
 )
 flows[1].metric(
-    f"Completed ({WINDOW_DAYS} days)",
+    f"Completed {window}",
     f"{now.completed:,}",
     delta=now.completed - before.completed,
-    delta_description=vs,
+    delta_description=vs_flows,
     border=True,
 )
 share, old_share = now.completed_within_share, before.completed_within_share
@@ -149,9 +163,8 @@ flows[2].metric(
     f"Completed within {limit} days",
     "—" if share is None else f"{share:.0%}",
     delta=None if share is None or old_share is None else f"{(share - old_share) * 100:+.0f} pts",
-    delta_description=vs,
-    help=f"Of the completions in the last {WINDOW_DAYS} days, the share done within {limit} "
-    "days of receipt",
+    delta_description=vs_flows,
+    help=f"Of the completions {window}, the share done within {limit} days of receipt",
     border=True,
 )
 flows[3].metric(
@@ -162,7 +175,7 @@ flows[3].metric(
     else round(now.days_to_clear - before.days_to_clear),
     delta_color="inverse",
     delta_description=vs,
-    help=f"Backlog ÷ completions per day over the last {WINDOW_DAYS} days, if no new work came in",
+    help=f"Backlog ÷ completions per day {window} ({now.window_days} days), if no new work came in",
     border=True,
 )
 st.markdown(fb.verdict(now, before, limit))
@@ -174,9 +187,9 @@ change_config = {
     "backlog": st.column_config.NumberColumn(f"Backlog (> {limit} d)"),
     "backlog_before": st.column_config.NumberColumn(f"Backlog {previous_day:%b %d}"),
     "backlog_change": st.column_config.NumberColumn("Change", format="%+d"),
-    "received": st.column_config.NumberColumn(f"Received ({WINDOW_DAYS} d)"),
+    "received": st.column_config.NumberColumn(f"Received ({short})"),
     "reopened": st.column_config.NumberColumn("Re-opened"),
-    "completed": st.column_config.NumberColumn(f"Completed ({WINDOW_DAYS} d)"),
+    "completed": st.column_config.NumberColumn(f"Completed ({short})"),
     "net_intake": st.column_config.NumberColumn(
         "Net intake", format="%+d", help="Received + re-opened − completed: above 0, work piles up"
     ),
@@ -187,7 +200,9 @@ for tab, by, title in zip(
     ["Discipline", "Agency"],
     strict=True,
 ):
-    change = cached(backlog.backlog_change_by, viewer, filt, lab, as_of, by)
+    change = cached(
+        backlog.backlog_change_by, viewer, filt, lab, as_of, by, window_start, previous_day
+    )
     tab.dataframe(
         change,
         hide_index=True,

@@ -5,9 +5,10 @@ from datetime import timedelta
 import streamlit as st
 
 from cgic_data import settings
+from cgic_data.periods import date_range_text
 from cgic_data.queries import overview
 from cgic_ui.alerts import new_leads_panel
-from cgic_ui.context import page_context
+from cgic_ui.context import compared_with, page_context
 from cgic_ui.figures import weekly_trend_figure
 from cgic_ui.runtime import cached
 
@@ -15,7 +16,7 @@ TREND_WEEKS = 26
 
 ctx = page_context()
 filt = ctx.filter
-previous_filter = overview.previous_period(filt)
+previous_filter = ctx.previous_filter  # the equivalent previous period (cgic_data.periods)
 now = cached(overview.period_counts, ctx.viewer, filt).as_dict()
 before = (
     cached(overview.period_counts, ctx.viewer, previous_filter).as_dict()
@@ -24,11 +25,8 @@ before = (
 )
 
 st.title("Command overview")
-if previous_filter:
-    st.caption(
-        f"{filt.start:%b %d, %Y} – {filt.end:%b %d, %Y}, compared with "
-        f"{previous_filter.start:%b %d} – {previous_filter.end:%b %d, %Y}"
-    )
+if previous := ctx.previous_dates():
+    st.caption(f"{ctx.period}: {date_range_text(filt.start, filt.end)}, {compared_with(previous)}")
 else:
     st.caption(f"{ctx.period_label} (pick a bounded period to compare with the one before)")
 labels = overview.PeriodCounts.labels()

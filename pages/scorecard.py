@@ -4,6 +4,7 @@ with the trend over all agencies and every agency's figures for the window on on
 import streamlit as st
 
 from cgic_data.metrics import scorecard
+from cgic_data.periods import date_range_text
 from cgic_ui.context import page_context
 from cgic_ui.exports import csv_download
 from cgic_ui.figures_trace import scorecard_heatmap, scorecard_trend
@@ -18,15 +19,22 @@ goal = scorecard.goal_hours()
 measures = {m.column: m for m in scorecard.MEASURES}
 
 st.title("Timeliness scorecard")
-span = (
-    f"{window.start:%b %Y} – {window.end:%b %Y}"
-    if window.start and window.end
-    else ctx.period_label
-)
+span, widened = ctx.period_label, ""
+if window.start and window.end:
+    first, last = f"{window.start:%b %Y}", f"{window.end:%b %Y}"
+    span = first if first == last else f"{first} – {last}"
+    if (window.start, window.end) != (ctx.filter.start, ctx.filter.end):
+        # Never silently: the grid's whole months reach beyond the sidebar's period.
+        widened = (
+            f" A month grid needs whole months: the period "
+            f"({date_range_text(ctx.filter.start, ctx.filter.end)}) touches {span}, so the "
+            f"scorecard counts {date_range_text(window.start, window.end)}."
+        )
 whose = "each agency" if ctx.viewer.sees_all_agencies else "your agency"
 st.caption(
     f"Shooting incidents (shootings and shots fired) of {whose}, by month of the incident, "
-    f"{span}. Goal: evidence in NIBIN and the lead in investigators' hands within {goal} hours."
+    f"{span}. Goal: evidence in NIBIN and the lead in investigators' hands within {goal} "
+    f"hours.{widened}"
 )
 
 if card.by_agency.empty:

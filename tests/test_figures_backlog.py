@@ -1,6 +1,6 @@
 """The Lab backlog page's pure builders: the verdict sentence and what the figures are given."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
@@ -10,8 +10,9 @@ from cgic_ui import figures_backlog as fb
 
 
 def snap(day: date, backlog: int, received: int, reopened: int, completed: int) -> BacklogSnapshot:
+    start = day - timedelta(days=29)
     return BacklogSnapshot(
-        day, backlog + 5, backlog, 60.0, 90, received, reopened, completed, 0.5, 1.0
+        day, backlog + 5, backlog, 60.0, 90, received, reopened, completed, 0.5, 1.0, start
     )
 
 
@@ -21,7 +22,8 @@ def test_verdict_names_the_direction_and_the_cause() -> None:
     assert growing.startswith("**The backlog is growing**: 152 requests open more than 30 days")
     assert "up 12 from 140 on May 31" in growing
     assert (
-        "received 60 (+2 re-opened) and completed 48: intake outran completions by 14." in growing
+        "From Jun 01 to Jun 30 the lab received 60 (+2 re-opened) and completed 48: intake "
+        "outran completions by 14." in growing
     )
     shrinking = fb.verdict(snap(date(2025, 6, 30), 130, 40, 0, 55), before, 30)
     assert "shrinking" in shrinking and "down 10 from 140" in shrinking

@@ -20,9 +20,11 @@ Definitions (the lab director's numbers, DOMAIN.md; NIJ/BJS backlog rule):
 Everything is counted in SQL on either backend; only the oldest-open table returns rows.
 Intake against completions over time is in ``metrics.throughput``. Every
 function takes an explicit ``as_of`` (the page passes the end of its period, never after today), so
-a figure is reproducible. Scope: the viewer's agency rule (``scope.request_conditions``), the
-sidebar's agencies and towns (a town selects requests whose incident is in it), and the page's
-disciplines and priorities (``LabFilter``).
+a figure is reproducible; flows (received, completed) count from an explicit ``start`` (the page
+passes its period's start, so the headline and the period's turnaround table count the same
+completions), by default the ``WINDOW_DAYS`` up to ``as_of``. Scope: the viewer's agency rule
+(``scope.request_conditions``), the sidebar's agencies and towns (a town selects requests whose
+incident is in it), and the page's disciplines and priorities (``LabFilter``).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ from cgic_data.schema import Agency, Discipline, Incident, LabRequest, Priority,
 from cgic_data.scope import IncidentFilter, Viewer, day_start, request_conditions
 from cgic_data.sqlfuncs import days_between
 
-WINDOW_DAYS = 30  # throughput window: "completions in the last 30 days", against the 30 before
+WINDOW_DAYS = 30  # default flow window (all dates: "completions in the last 30 days")
 AGE_BUCKETS: list[tuple[str, int]] = [  # label, oldest age (days) in the bucket
     ("0–30", 30),
     ("31–60", 60),
@@ -171,6 +173,11 @@ def end_of_day(day: date) -> datetime:
     return day_start(day + timedelta(days=1))
 
 
+def flow_start(as_of: date, start: date | None = None) -> date:
+    """The first day flows count up to ``as_of``: ``start``, else the ``WINDOW_DAYS`` to it."""
+    return start if start is not None else as_of - timedelta(days=WINDOW_DAYS - 1)
+
+
 def _older_than(days: int, as_of: date) -> datetime:
     """Requests open since before this moment are more than ``days`` old on ``as_of``."""
     return day_start(as_of - timedelta(days=days))
@@ -193,7 +200,7 @@ def age_bucket(as_of: date) -> ColumnElement[str]:
 
 @dataclass(frozen=True)
 class BacklogSnapshot:
-    """The headline numbers as of the end of ``as_of``; flows over the ``WINDOW_DAYS`` to it.
+    """The headline numbers as of the end of ``as_of``; flows from ``start`` to ``as_of``.
 
     open_requests: open at the end of ``as_of``. backlog: open and older than the backlog limit.
     backlog_mean_age_days: mean age of the backlog (None when there is none).
@@ -202,6 +209,7 @@ class BacklogSnapshot:
     completed_within_share: share of those completions done within the backlog limit (None: none).
     days_to_clear: backlog ÷ completions per day in the window, ignoring new intake (0 without a
     backlog, None when nothing was completed: at that rate it never clears).
+    start: the window's first day.
     """
 
     as_of: date
@@ -214,17 +222,22 @@ class BacklogSnapshot:
     completed: int
     completed_within_share: float | None
     days_to_clear: float | None
+    start: date
+
+    @property
+    def window_days(self) -> int:
+        return max((self.as_of - self.start).days + 1, 1)
 
     def as_dict(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def _window_counts(as_of: date) -> dict[str, ColumnElement[int]]:
+def _window_counts(as_of: date, first_day: date) -> dict[str, ColumnElement[int]]:
     """Counts as of ``as_of``, each condition complete in itself so one query can hold two dates:
-    open requests and backlog at the end of the day; receipts, re-openings and completions in the
-    ``WINDOW_DAYS`` up to it."""
+    open requests and backlog at the end of the day; receipts, re-openings and completions from
+    ``first_day`` to it."""
     end = end_of_day(as_of)
-    start = day_start(as_of - timedelta(days=WINDOW_DAYS - 1))
+    start = day_start(first_day)
     is_open = is_open_at(end)
 
     def dated(moment: ColumnElement[datetime | None]) -> ColumnElement[bool]:
@@ -242,12 +255,19 @@ def _window_counts(as_of: date) -> dict[str, ColumnElement[int]]:
 
 
 def snapshot(
-    engine: Engine, viewer: Viewer, filt: IncidentFilter, lab: LabFilter, as_of: date
+    engine: Engine,
+    viewer: Viewer,
+    filt: IncidentFilter,
+    lab: LabFilter,
+    as_of: date,
+    start: date | None = None,
 ) -> BacklogSnapshot:
-    """The headline numbers as of ``as_of`` (see ``BacklogSnapshot``), in one SQL query."""
+    """The headline numbers as of ``as_of``, flows from ``start`` (default: the ``WINDOW_DAYS``
+    to ``as_of``; see ``BacklogSnapshot``), in one SQL query."""
     limit = backlog_days()
     end = end_of_day(as_of)
-    counts = _window_counts(as_of)
+    first_day = flow_start(as_of, start)
+    counts = _window_counts(as_of, first_day)
     is_open = is_open_at(end)
     in_backlog = and_(is_open, open_since(end) < _older_than(limit, as_of))
     age = age_days(as_of)
@@ -256,7 +276,7 @@ def snapshot(
     )
     completed_within = func.count().filter(
         and_(
-            LabRequest.completed_at >= day_start(as_of - timedelta(days=WINDOW_DAYS - 1)),
+            LabRequest.completed_at >= day_start(first_day),
             LabRequest.completed_at < end,
             within_limit,
         )
@@ -269,7 +289,7 @@ def snapshot(
     ).where(
         request_scope(viewer, filt, lab),
         LabRequest.received_at < end,
-        moving_since(engine, day_start(as_of - timedelta(days=WINDOW_DAYS - 1))),
+        moving_since(engine, min(day_start(first_day), end)),
     )
     with engine.connect() as conn:
         row = conn.execute(stmt).one()._mapping
@@ -277,7 +297,8 @@ def snapshot(
     if backlog_n == 0:
         days_to_clear: float | None = 0.0
     else:
-        days_to_clear = backlog_n * WINDOW_DAYS / completed if completed else None
+        window_days = max((as_of - first_day).days + 1, 1)
+        days_to_clear = backlog_n * window_days / completed if completed else None
     return BacklogSnapshot(
         as_of=as_of,
         open_requests=row["open_requests"],
@@ -289,6 +310,7 @@ def snapshot(
         completed=completed,
         completed_within_share=row["within"] / completed if completed else None,
         days_to_clear=days_to_clear,
+        start=first_day,
     )
 
 
@@ -312,17 +334,22 @@ def backlog_change_by(
     lab: LabFilter,
     as_of: date,
     by: Breakdown = "discipline",
+    start: date | None = None,
+    before_day: date | None = None,
 ) -> pd.DataFrame:
     """Where the backlog grew or shrank, and why: per discipline or submitting agency.
 
-    open_requests, backlog, received, reopened, completed: as in ``snapshot`` for ``as_of``;
-    backlog_before: the backlog ``WINDOW_DAYS`` earlier; backlog_change = backlog -
+    open_requests, backlog, received, reopened, completed: as in ``snapshot`` for ``as_of`` and
+    ``start``; backlog_before: the backlog at the end of ``before_day`` (default: ``WINDOW_DAYS``
+    earlier; the page passes the previous period's end); backlog_change = backlog -
     backlog_before; net_intake = received + reopened - completed (positive: work piles up).
     Groups with anything open or moving in either window, largest backlog change first.
     """
     group = breakdown_column(by)
-    now = _window_counts(as_of)
-    before = _window_counts(as_of - timedelta(days=WINDOW_DAYS))
+    first_day = flow_start(as_of, start)
+    before_day = before_day if before_day is not None else as_of - timedelta(days=WINDOW_DAYS)
+    now = _window_counts(as_of, first_day)
+    before = _window_counts(before_day, flow_start(before_day))
     stmt = (
         select(
             group.label("group"),
@@ -333,7 +360,7 @@ def backlog_change_by(
         .where(
             request_scope(viewer, filt, lab),
             LabRequest.received_at < end_of_day(as_of),
-            moving_since(engine, day_start(as_of - timedelta(days=2 * WINDOW_DAYS - 1))),
+            moving_since(engine, min(day_start(first_day), end_of_day(before_day))),
         )
         .group_by(group)
     )

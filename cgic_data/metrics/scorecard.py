@@ -36,6 +36,7 @@ from sqlalchemy import ColumnElement, Engine, Select, and_, exists, func, or_, s
 
 from cgic_data import settings
 from cgic_data.metrics.traces import SHOOTING_KINDS, frame_of
+from cgic_data.periods import whole_months
 from cgic_data.schema import (
     Agency,
     CaseEvent,
@@ -51,7 +52,6 @@ from cgic_data.schema import (
 from cgic_data.scope import IncidentFilter, Viewer, date_conditions, incident_conditions
 from cgic_data.sqlfuncs import hours_between, month_start
 
-WINDOW_MONTHS = 12
 ALL_AGENCIES = "All agencies"
 
 
@@ -115,19 +115,14 @@ def goal_hours() -> int:
     return settings.int_setting(settings.NIBIN_GOAL_HOURS)
 
 
-def scorecard_window(
-    filt: IncidentFilter, today: date, months: int = WINDOW_MONTHS
-) -> IncidentFilter:
-    """The filter's period widened to whole months, at least ``months`` of them, ending with the
-    period's end (or ``today``): a scorecard needs months to compare. 'All dates' stays open."""
-    if filt.start is None and filt.end is None:
+def scorecard_window(filt: IncidentFilter, today: date) -> IncidentFilter:
+    """The whole calendar months the filter's period touches (``periods.whole_months``; the
+    page says so): the grid has a column per month, and a part-month column would rate a few days
+    against whole months. It follows the period, never more: pick 'Last 12 months' for a year.
+    'All dates' stays open."""
+    if filt.start is None or filt.end is None:
         return filt
-    end = filt.end or today
-    index = end.year * 12 + end.month - 1 - (months - 1)
-    start = date(index // 12, index % 12 + 1, 1)
-    if filt.start is not None:
-        start = min(start, filt.start.replace(day=1))
-    return filt.with_period(start, end)
+    return filt.with_period(*whole_months(filt.start, filt.end, today))
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
-"""The commander's overview: this period against the previous one, the weekly trend, the most
-active series and NIBIN timeliness per agency."""
+"""The commander's overview: a period's counts (the page compares them with the equivalent previous
+period, ``cgic_data.periods``), the weekly trend, the most active series and NIBIN timeliness per
+agency."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import timedelta
 
 import pandas as pd
 from sqlalchemy import Engine, and_, case, func, select, true
@@ -58,14 +58,6 @@ class PeriodCounts:
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-def previous_period(filt: IncidentFilter) -> IncidentFilter | None:
-    """The period of the same length that ends the day before ``filt.start`` (None if open)."""
-    if filt.start is None or filt.end is None:
-        return None
-    prev_end = filt.start - timedelta(days=1)
-    return filt.with_period(prev_end - (filt.end - filt.start), prev_end)
 
 
 def period_counts(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> PeriodCounts:

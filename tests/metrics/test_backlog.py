@@ -79,6 +79,7 @@ def test_snapshot_as_of_the_end_of_june(engine: Engine, lab: dict[str, int]) -> 
         completed=3,  # r1 r6 r11
         completed_within_share=pytest.approx(1 / 3),  # r1 (0 days); r6 took 35, r11 134
         days_to_clear=pytest.approx(30.0),  # 3 in backlog / (3 completed / 30 days)
+        start=date(2025, 6, 1),  # by default the 30 days to as_of
     )
 
 
@@ -97,7 +98,18 @@ def test_snapshot_a_month_before_is_the_previous_period(
         completed=1,  # r9, exactly 30 days: within
         completed_within_share=pytest.approx(1.0),
         days_to_clear=pytest.approx(90.0),
+        start=date(2025, 5, 2),
     )
+
+
+def test_snapshot_flows_over_a_chosen_period(engine: Engine, lab: dict[str, int]) -> None:
+    """The second quarter: flows from Apr 1, so the headline counts what the period's tables do."""
+    got = backlog.snapshot(engine, Viewer.system(), ALL, LabFilter(), AS_OF, date(2025, 4, 1))
+    assert (got.open_requests, got.backlog) == (6, 3)  # a state as of Jun 30, as before
+    assert (got.received, got.reopened, got.completed) == (6, 1, 5)  # r1 r2 r3 r6 r8 r9; r5
+    assert got.completed_within_share == pytest.approx(2 / 5)  # r1 r9; r5 r6 r11 took longer
+    assert got.days_to_clear == pytest.approx(3 * 91 / 5)  # Apr 1 - Jun 30: 91 days
+    assert (got.start, got.window_days) == (date(2025, 4, 1), 91)
 
 
 def test_snapshot_scoped_to_an_agency_user(engine: Engine, lab: dict[str, int]) -> None:
@@ -135,7 +147,7 @@ def test_snapshot_ignores_the_sidebar_dates(engine: Engine, lab: dict[str, int])
 
 def test_snapshot_with_no_requests_at_all(engine: Engine) -> None:
     got = backlog.snapshot(engine, Viewer.system(), ALL, LabFilter(), AS_OF)
-    assert got == BacklogSnapshot(AS_OF, 0, 0, None, None, 0, 0, 0, None, 0.0)
+    assert got == BacklogSnapshot(AS_OF, 0, 0, None, None, 0, 0, 0, None, 0.0, date(2025, 6, 1))
 
 
 def test_snapshot_with_no_activity_in_the_window(engine: Engine) -> None:
@@ -312,6 +324,26 @@ def test_backlog_change_per_discipline_and_agency(engine: Engine, lab: dict[str,
     assert by_agency.values.tolist() == [
         ["Alpha PD", 4, 2, 2, 0, 1, 1, 2, 0],
         ["Bravo PD", 2, 1, 1, 0, 1, 0, 1, 0],
+    ]
+
+
+def test_backlog_change_over_a_period_against_the_previous_ones_end(
+    engine: Engine, lab: dict[str, int]
+) -> None:
+    """Q2 against Q1: the backlog at the end of Mar 31, flows Apr 1 - Jun 30."""
+    change = backlog.backlog_change_by(
+        engine,
+        Viewer.system(),
+        ALL,
+        LabFilter(),
+        AS_OF,
+        start=date(2025, 4, 1),
+        before_day=date(2025, 3, 31),
+    )
+    assert change.values.tolist() == [
+        ["firearms/NIBIN", 4, 2, 2, 0, 3, 1, 3, 1],  # r7 r11 before (r5: exactly 30 days)
+        ["DNA", 2, 1, 1, 0, 2, 0, 1, 1],  # r4 before; r3 r9 in, r9 out
+        ["latent prints", 0, 0, 0, 0, 1, 0, 1, 0],  # r6 in and out
     ]
 
 

@@ -199,11 +199,14 @@ def test_an_empty_store_gives_empty_frames(engine: Engine) -> None:
     assert list(card.by_agency.columns) == ["agency", *scorecard.COLUMNS]
 
 
-def test_the_window_covers_whole_months_and_at_least_a_year() -> None:
+def test_the_window_is_the_whole_months_the_period_touches() -> None:
     four_weeks = IncidentFilter(agency_ids=(2,), start=date(2025, 6, 4), end=date(2025, 7, 1))
+    # June in full; July up to today
     assert scorecard.scorecard_window(four_weeks, date(2025, 7, 1)) == IncidentFilter(
-        agency_ids=(2,), start=date(2024, 8, 1), end=date(2025, 7, 1)
+        agency_ids=(2,), start=date(2025, 6, 1), end=date(2025, 7, 1)
     )
-    two_years = IncidentFilter(start=date(2023, 3, 15), end=date(2025, 1, 31))
-    assert scorecard.scorecard_window(two_years, date(2025, 7, 1)).start == date(2023, 3, 1)
+    past = IncidentFilter(start=date(2023, 3, 15), end=date(2025, 1, 20))
+    assert scorecard.scorecard_window(past, date(2025, 7, 1)) == IncidentFilter(
+        start=date(2023, 3, 1), end=date(2025, 1, 31)
+    )
     assert scorecard.scorecard_window(IncidentFilter(), date(2025, 7, 1)) == IncidentFilter()

@@ -5,7 +5,7 @@ Dates are relative to today (the page reports as of today on a non-demo store):
   A DNA       received 10 days ago, open
   B firearms  received 5 days ago, completed 2 days ago (3 days: within 30)
   B DNA       received 3 days ago, open
-  A firearms  received 100 days ago, completed 50 days ago (in the previous window, 50 days)
+  A firearms  received 100 days ago, completed 50 days ago (in the previous 28 days, 50 days)
 """
 
 from datetime import date, datetime, time, timedelta
@@ -61,12 +61,12 @@ def test_headline_numbers_and_verdict(
         "Backlog (> 30 days)": "1",
         "Average age of backlog": "40 d",
         "Oldest open request": "40 d",
-        "Received (30 days)": "3",
-        "Completed (30 days)": "1",
+        "Received in the period": "3",
+        "Completed in the period": "1",
         "Completed within 30 days": "100%",
-        "Days to clear backlog": "30 d",
+        "Days to clear backlog": "28 d",  # 1 in backlog / (1 completed / 28 days)
     }
-    # 30 days ago: only L-A40 was open (10 days old); L-A100 was completed in that window.
+    # 28 days ago: only L-A40 was open (12 days old); L-A100 was completed in the 28 days before.
     assert deltas(at)["Open requests"] == "2"
     assert deltas(at)["Backlog (> 30 days)"] == "1"
     assert deltas(at)["Completed within 30 days"] == "+100 pts"
@@ -78,6 +78,43 @@ def test_headline_numbers_and_verdict(
     assert any("No NIBIN entries" in info.value for info in at.info)
 
 
+def test_the_headline_counts_the_period_and_names_the_dates_it_compares(
+    small_lab: dict[str, int], engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Last 90 days against the 90 before: the headline's completions are the completions in
+    the period that the turnaround table lists, on the same screen."""
+    today = date.today()
+    with app_on(engine, monkeypatch):
+        at = open_page(PAGE, {"period": "Last 90 days"})
+    got, changes = metrics(at), deltas(at)
+    assert (got["Received in the period"], changes["Received in the period"]) == ("4", "3")
+    assert (got["Completed in the period"], changes["Completed in the period"]) == ("2", "2")
+    completions = next(
+        df.value for df in at.dataframe if "p90_days" in df.value.columns and "group" in df.value
+    )
+    assert completions["completed"].sum() == 2  # L-B5 and L-A100
+    stated = "\n".join(c.value for c in at.caption)
+    period = f"{today - timedelta(days=89)} – {today}"
+    before = f"{today - timedelta(days=179)} – {today - timedelta(days=90)}"
+    assert f"received and completed count {period}, compared with {before}" in stated
+    assert f"against the end of {today - timedelta(days=90):%b %d, %Y}" in stated
+    assert any(
+        f"{today - timedelta(days=89):%b %d} to {today:%b %d}" in m.value for m in at.markdown
+    )
+
+
+def test_all_dates_counts_flows_over_a_named_30_days(
+    small_lab: dict[str, int], engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with app_on(engine, monkeypatch):
+        at = open_page(PAGE, {"period": "All dates"})
+    assert metrics(at)["Completed in the last 30 days"] == "1"  # L-B5; L-A100 50 days ago
+    completions = next(
+        df.value for df in at.dataframe if "p90_days" in df.value.columns and "group" in df.value
+    )
+    assert completions["completed"].sum() == 2  # the period itself: all dates
+
+
 def test_agency_user_sees_only_their_agency(
     small_lab: dict[str, int], engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -86,7 +123,7 @@ def test_agency_user_sees_only_their_agency(
         at = open_page(PAGE, {"period": "Last 28 days"}, viewer=bravo)
     got = metrics(at)
     assert (got["Open requests"], got["Backlog (> 30 days)"]) == ("1", "0")
-    assert (got["Received (30 days)"], got["Completed (30 days)"]) == ("2", "1")
+    assert (got["Received in the period"], got["Completed in the period"]) == ("2", "1")
     assert frame_with(at, "lab_case_number")["lab_case_number"].tolist() == ["L-B3"]
     by_discipline, by_agency = [d.value for d in at.dataframe if "backlog_change" in d.value]
     assert by_agency["group"].tolist() == ["Bravo Police Department"]

@@ -104,3 +104,19 @@ def test_no_shootings(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     with app_on(engine, monkeypatch):
         at = open_page(PAGE, ALL_DATES)
     assert any("No shooting incidents" in info.value for info in at.info)
+
+
+def test_a_period_is_shown_as_the_whole_months_it_touches_and_says_so(
+    agencies: dict[str, int], engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    custom = {"period": "Custom range", "dates": ["2025-06-04", "2025-07-01"]}
+    with app_on(engine, monkeypatch):
+        at = open_page(PAGE, custom)
+    stated = "\n".join(c.value for c in at.caption)
+    assert (
+        "the period (2025-06-04 – 2025-07-01) touches Jun 2025 – Jul 2025, so the scorecard "
+        "counts 2025-06-01 – 2025-07-31." in stated
+    )
+    assert heatmap(at)["x"] == ["Jun 2025", "Jul 2025"]  # not a year: the months it touches
+    rows = table(at).set_index("agency")
+    assert rows.loc["Hartford Police Department", "incidents"] == 2  # June 1 counts: whole June

@@ -50,14 +50,6 @@ def test_period_counts_respect_agency_scope(engine: Engine) -> None:
     assert overview.period_counts(engine, Viewer.system(), JUNE).shootings == 2
 
 
-def test_previous_period_has_the_same_length_and_ends_before() -> None:
-    four_weeks = IncidentFilter(agency_ids=(3,), start=date(2025, 6, 1), end=date(2025, 6, 28))
-    assert overview.previous_period(four_weeks) == IncidentFilter(
-        agency_ids=(3,), start=date(2025, 5, 4), end=date(2025, 5, 31)
-    )
-    assert overview.previous_period(IncidentFilter()) is None
-
-
 def test_weekly_trend_buckets_by_monday(engine: Engine) -> None:
     b = Builder(engine)
     a = b.agency("A")

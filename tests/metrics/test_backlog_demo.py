@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
 
-from cgic_data.metrics import backlog, throughput
+from cgic_data.metrics import backlog, throughput, turnaround
 from cgic_data.metrics.backlog import LabFilter
+from cgic_data.periods import period_dates
 from cgic_data.schema import LabRequest
 from cgic_data.scope import IncidentFilter, Viewer
 from cgic_data.store import store_info
@@ -95,3 +96,20 @@ def test_levels_at_each_period_end_match_the_open_rule(demo_engine: Engine) -> N
         for row in expected.itertuples():
             assert got.loc[row.group, "open_at_end"] == row.open_requests, (period, row.group)
             assert got.loc[row.group, "backlog_at_end"] == row.backlog, (period, row.group)
+
+
+@pytest.mark.parametrize("period", ["Last 28 days", "Last month", "This quarter", "Year to date"])
+def test_the_headline_and_the_periods_turnaround_count_the_same_completions(
+    demo_engine: Engine, period: str
+) -> None:
+    """The Lab backlog page shows both on one screen: they must not disagree (issue 13)."""
+    today = date.fromisoformat(store_info(demo_engine)["demo_generated_for"])
+    start, end = period_dates(period, today)
+    assert start is not None and end is not None
+    as_of = min(end, today)
+    now = backlog.snapshot(demo_engine, EVERYONE, ALL, LabFilter(), as_of, start)
+    summary = turnaround.turnaround_summary(
+        demo_engine, EVERYONE, ALL, LabFilter(), start, start, as_of
+    )
+    assert now.completed > 0
+    assert int(summary.overall["completed"].sum()) == now.completed

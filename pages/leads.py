@@ -87,8 +87,11 @@ counts = [
         help_text("issued_now_confirmed"),
     ),
 ]
-for column, (label, value, hint) in zip(st.columns(len(counts)), counts, strict=True):
-    column.metric(label, f"{value:,}", border=True, help=hint)
+# The period's figures, then the signed-in user's own work: two rows, so no label is clipped.
+figures, work = [counts[0], counts[1], counts[6]], counts[2:6]
+for row in (figures, work):
+    for column, (label, value, hint) in zip(st.columns(4), row, strict=False):
+        column.metric(label, f"{value:,}", border=True, help=hint)
 if user_id is None:
     st.caption("New / growing need a user account: not tracked for this session.")
 
@@ -108,7 +111,6 @@ LEAD_CONFIG = {
     "work": st.column_config.TextColumn("Work state", width="medium"),
     "status": st.column_config.TextColumn(
         "Status",
-        width="small",
         help=f"open: {lead_labels.UNCONFIRMED_LABEL}; confirmed hit: "
         f"{lead_labels.CONFIRMED_LABEL}; excluded: {lead_labels.EXCLUDED_LABEL}. "
         "Exports carry the full label on every row.",

@@ -5,8 +5,11 @@ from datetime import timedelta
 import streamlit as st
 
 from cgic_data import settings
+from cgic_data.definitions import help_text
 from cgic_data.periods import date_range_text
 from cgic_data.queries import overview
+from cgic_data.queries.statewide import statewide_counts
+from cgic_ui import links
 from cgic_ui.alerts import new_leads_panel
 from cgic_ui.context import compared_with, page_context
 from cgic_ui.figures import weekly_trend_figure
@@ -39,7 +42,28 @@ for column, key in zip(st.columns(len(labels)), labels, strict=True):
         delta=None if before is None else now[key] - before[key],
         delta_color="inverse" if bad_when_up else "normal",
         border=True,
+        help=help_text(key),
     )
+
+statewide = cached(statewide_counts, ctx.viewer, filt)
+if statewide is not None and not ctx.viewer.sees_all_agencies:
+    st.markdown(f"**Statewide, all agencies** ({ctx.period_label}) — your figures in context")
+    state_labels = {
+        "shootings": "Shootings",
+        "shots_fired": "Shots fired",
+        "gun_recoveries": "Gun recoveries",
+        "victims": "Victims shot",
+    }
+    for column, (key, label) in zip(
+        st.columns(len(state_labels)), state_labels.items(), strict=True
+    ):
+        value = getattr(statewide, key)
+        column.metric(
+            f"{label} statewide",
+            "1–4 (suppressed)" if value is None else f"{value:,}",
+            border=True,
+            help=help_text("statewide_totals"),
+        )
 
 new_leads_panel(ctx.viewer)
 
@@ -61,11 +85,32 @@ with left:
     if series.empty:
         st.info("No series with incidents in this period.")
     else:
+        ids = series["series_id"]
         st.dataframe(
-            series,
+            series.assign(
+                series_id=ids.map(lambda s: links.series_url(s, "network")),
+                on_map=ids.map(lambda s: links.series_url(s, "map")),
+                timeline=ids.map(lambda s: links.series_url(s, "timeline")),
+            ),
             hide_index=True,
+            column_order=[
+                "series_id",
+                "on_map",
+                "timeline",
+                "incidents_in_period",
+                "incidents",
+                "first",
+                "last",
+                "agencies",
+                "towns",
+                "victims",
+            ],
             column_config={
-                "series_id": "Series (first lead)",
+                "series_id": links.link_column(
+                    "Series (first lead)", "series", help="Open its network"
+                ),
+                "on_map": st.column_config.LinkColumn("Map", display_text="Map"),
+                "timeline": st.column_config.LinkColumn("Timeline", display_text="Timeline"),
                 "incidents_in_period": st.column_config.NumberColumn("In period"),
                 "incidents": st.column_config.NumberColumn("Incidents"),
                 "first": st.column_config.DatetimeColumn("First", format="YYYY-MM-DD"),

@@ -29,6 +29,7 @@ from cgic_data.scope import (
     date_conditions,
     in_incident_scope,
     incident_conditions,
+    lead_visibility,
     scoped_incident_ids,
 )
 from cgic_data.sqlfuncs import hours_between, week_start
@@ -65,9 +66,10 @@ def period_counts(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> Perio
 
     Shootings and victims count incidents of kind 'shooting' that occurred in the range; casings
     count cartridge cases of in-scope incidents recovered in the range; NIBIN entries count
-    cartridge cases and test fires entered in the range; leads issued and hits confirmed count leads
-    (issued / confirmed in the range) linking at least one in-scope incident. "In scope" applies
-    the viewer's visibility and the agency/town filter, not the dates.
+    cartridge cases and test fires entered in the range; leads issued count leads issued in the
+    range, hits confirmed count leads an examiner confirmed in the range (by confirmation date,
+    whenever issued), both among the leads the viewer may list that link at least one in-scope
+    incident. "In scope" applies the viewer's visibility and the agency/town filter, not the dates.
     """
     undated = filt.with_period(None, None)
     in_scope = in_incident_scope(EvidenceItem.incident_id, viewer, undated)
@@ -101,8 +103,10 @@ def period_counts(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> Perio
         NibinLead.status == LeadStatus.CONFIRMED,
         *date_conditions(NibinLead.confirmed_at, filt.start, filt.end),
     )
+    # Leads the viewer may list (``lead_visibility``), as on the Leads page: a lead between two
+    # other agencies that reaches an incident shared with the viewer is never counted.
     leads = select(func.count().filter(issued), func.count().filter(confirmed)).where(
-        NibinLead.id.in_(touching)
+        NibinLead.id.in_(touching), lead_visibility(viewer)
     )
     with engine.connect() as conn:
         shootings, victims = conn.execute(incidents).one()
@@ -182,14 +186,18 @@ def most_active_series(
             incidents=("incident_id", "nunique"),
             first=("occurred_at", "min"),
             last=("occurred_at", "max"),
-            agencies=("agency", lambda s: ", ".join(sorted(set(s)))),
-            towns=("town", lambda s: ", ".join(sorted({t for t in s if t}))),
+            agencies=("agency", _joined),
+            towns=("town", _joined),  # an incident with no town has NaN here
             victims=("victims", "sum"),
         )
         .reset_index()
         .sort_values(["incidents_in_period", "incidents", "last"], ascending=False)
     )
     return summary.head(limit)[columns].reset_index(drop=True)
+
+
+def _joined(values: pd.Series) -> str:
+    return ", ".join(sorted({v for v in values if isinstance(v, str) and v}))
 
 
 def _membership_around(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.DataFrame:

@@ -3,8 +3,10 @@
 from datetime import datetime
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from cgic_data.schema import Agency, Role
+from cgic_data.scope import Viewer
 from tests.apptest import app_on, open_page
 from tests.factory import Builder
 
@@ -51,3 +53,46 @@ def test_overview_on_an_empty_store_says_so(
         at = open_page(PAGE)
     assert metrics(at)["Shootings"] == "0"
     assert any("No incidents" in info.value for info in at.info)
+
+
+@pytest.fixture
+def busy_state(two_agencies: Engine) -> Engine:
+    b = Builder(two_agencies)
+    haven = b.agency("CT0009301", name="West Haven Police Department")
+    for day in range(1, 7):
+        b.incident(haven, datetime(2024, 3, day, 21), injured=1)
+    return two_agencies
+
+
+def test_a_commander_sees_statewide_totals_beside_the_agencys_own(
+    busy_state: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with busy_state.connect() as conn:
+        hartford = conn.execute(select(Agency.id).where(Agency.code == "CT0006400")).scalar_one()
+    with app_on(busy_state, monkeypatch):
+        commander = open_page(
+            PAGE, {"period": "All dates"}, viewer=Viewer("hc", Role.COMMANDER, hartford)
+        )
+        analyst = open_page(
+            PAGE, {"period": "All dates"}, viewer=Viewer("ha", Role.ANALYST, hartford)
+        )
+    assert metrics(commander)["Shootings"] == "3"
+    assert metrics(commander)["Shootings statewide"] == "10"
+    assert metrics(commander)["Victims shot statewide"] == "10"
+    assert metrics(commander)["Shots fired statewide"] == "0"
+    assert "Shootings statewide" not in metrics(analyst)  # analysts get no statewide aggregate
+
+
+def test_the_most_active_series_is_one_click_from_its_network_map_and_timeline(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.queries.lead_world import build_lead_world
+
+    build_lead_world(engine)
+    with app_on(engine, monkeypatch):
+        at = open_page(PAGE, {"period": "All dates"})
+    (series,) = [d.value for d in at.dataframe if "on_map" in d.value.columns]
+    top = series.iloc[0]
+    assert top["series_id"] == "network?period=All+dates&show=Series&series=L-1"
+    assert top["on_map"] == "map?period=All+dates&map_series=L-1"
+    assert top["timeline"] == "timeline?period=All+dates&show=Series&series=L-1"

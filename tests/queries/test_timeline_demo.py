@@ -4,7 +4,7 @@ newest pandas makes of empty or one-sided frames (41 of 505 leads once crashed t
 from sqlalchemy import Engine, select
 
 from cgic_data.queries import lead_selection, packet, timeline
-from cgic_data.schema import LeadStatus, NibinLead
+from cgic_data.schema import NibinLead
 from cgic_data.scope import Viewer
 
 LAB = Viewer.system()

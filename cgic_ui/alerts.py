@@ -13,6 +13,7 @@ import streamlit as st
 
 from cgic_data.queries import alerts
 from cgic_data.scope import Viewer
+from cgic_ui import links
 from cgic_ui.runtime import cached, store
 from cgic_ui.session import SESSION_KEY
 
@@ -50,11 +51,12 @@ def new_leads_panel(viewer: Viewer) -> None:
     if fresh.empty:
         st.caption("No new or grown leads.")
         return
+    shown, lead_links = links.with_links(fresh)  # each lead number opens its packet
     st.dataframe(
-        fresh,
+        shown,
         hide_index=True,
         column_config={
-            "lead_number": "Lead",
+            **lead_links,
             "change": "New / grew",
             "label": st.column_config.TextColumn("What it is", width="medium"),
             "issued_at": st.column_config.DatetimeColumn("Issued", format="YYYY-MM-DD HH:mm"),

@@ -9,7 +9,7 @@ what the person who opens it may see.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -92,3 +92,41 @@ def linked(frame: pd.DataFrame, column: str, make: object, *args: str) -> pd.Dat
 def link_column(label: str, param: str, **kwargs: object) -> st.column_config.LinkColumn:
     """A table column of URLs made here that displays the identifier in parameter ``param``."""
     return st.column_config.LinkColumn(label, display_text=rf"[?&]{param}=([^&]*)", **kwargs)
+
+
+# Identifier columns as the data layer names them: (URL builder, parameter the link shows, label).
+IDENTIFIERS: dict[str, tuple[Callable[[str], str], str, str]] = {
+    "lead_number": (lead_url, "lead", "Lead"),
+    "series_id": (series_url, "series", "Series"),
+    "incident_number": (incident_url, "incident", "Incident"),
+    "recovery_incident_number": (incident_url, "incident", "Recovery incident"),
+    "firearm_number": (firearm_url, "firearm", "Firearm"),
+    "lab_case_number": (lab_case_url, "lab_case", "Lab case"),
+}
+
+
+def with_links(
+    frame: pd.DataFrame, labels: Mapping[str, str] | None = None, ori: str = "ori"
+) -> tuple[pd.DataFrame, dict[str, st.column_config.LinkColumn]]:
+    """``frame`` with every identifier column (``IDENTIFIERS``) turned into URLs, and the column
+    config that shows each as its identifier (``labels`` override the column titles). Incident
+    numbers take their agency from column ``ori`` when there is one: two agencies may share a
+    number. Show the result; export ``frame`` itself, which keeps the plain identifiers."""
+    shown = frame.copy()
+    config: dict[str, st.column_config.LinkColumn] = {}
+    for column, (make, param, title) in IDENTIFIERS.items():
+        if column not in frame.columns:
+            continue
+        agencies = frame[ori] if make is incident_url and ori in frame.columns else None
+        shown[column] = [
+            (incident_url(v, _text(agencies.iloc[i])) if agencies is not None else make(v))
+            if isinstance(v, str) and v
+            else None
+            for i, v in enumerate(frame[column])
+        ]
+        config[column] = link_column((labels or {}).get(column, title), param)
+    return shown, config
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None

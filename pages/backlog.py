@@ -17,6 +17,7 @@ from cgic_data.metrics.backlog import AGE_BUCKETS, WINDOW_DAYS, LabFilter
 from cgic_data.periods import date_range_text, days_before, previous_period
 from cgic_data.schema import Discipline, Priority
 from cgic_ui import figures_backlog as fb
+from cgic_ui import links
 from cgic_ui.context import page_context
 from cgic_ui.exports import csv_download
 from cgic_ui.runtime import cached
@@ -325,16 +326,16 @@ if table.empty:
     st.info("No open requests in these age buckets.")
 else:
     st.caption(f"{len(table):,} open requests on {as_of:%b %d, %Y}, oldest first.")
+    shown, case_links = links.with_links(table)  # lab case and incident open their record
     st.dataframe(
-        table,
+        shown,
         hide_index=True,
         height=420,
         column_config={
-            "lab_case_number": "Lab case",
+            **case_links,
             "discipline": "Discipline",
             "priority": st.column_config.TextColumn("Priority", width=90),
             "agency": "Submitting agency",
-            "incident_number": "Incident",
             "received_at": st.column_config.DatetimeColumn("Received", format="YYYY-MM-DD"),
             "reopened_at": st.column_config.DatetimeColumn("Re-opened", format="YYYY-MM-DD"),
             "status": "Status",

@@ -4,11 +4,13 @@ the subjects whose hits tie several series together."""
 import streamlit as st
 
 from cgic_data.queries import network
-from cgic_ui import lead_picker
+from cgic_ui import lead_picker, links
 from cgic_ui.context import page_context
 from cgic_ui.exports import csv_download
 from cgic_ui.figures_leads import network_figure
 from cgic_ui.runtime import cached
+
+NODE_VIEWS = {"lead": links.lead_url, "incident": links.incident_url, "firearm": links.firearm_url}
 
 ctx = page_context()
 st.title("Series network")
@@ -40,10 +42,18 @@ if selection is not None:
         st.plotly_chart(network_figure(graph), width="stretch", key="network")
         lead_picker.related_links(selection, "network")
         with st.expander(f"All {len(graph.nodes):,} nodes"):
+            nodes = graph.nodes[["kind", "label", "detail", "component"]]
+            views = [  # a lead opens its packet, an incident or firearm its record
+                NODE_VIEWS[kind](label) if kind in NODE_VIEWS else None
+                for kind, label in zip(nodes["kind"], nodes["label"], strict=True)
+            ]
             st.dataframe(
-                graph.nodes[["kind", "label", "detail", "component"]],
+                nodes.assign(view=views),
                 hide_index=True,
-                column_config={"component": st.column_config.NumberColumn("Part")},
+                column_config={
+                    "component": st.column_config.NumberColumn("Part"),
+                    "view": st.column_config.LinkColumn("Open", display_text=r"^(\w+)\?"),
+                },
             )
 
 st.subheader("Subjects tying series together")

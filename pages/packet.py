@@ -10,9 +10,10 @@ from cgic_data.queries import packet as packets
 from cgic_data.queries.lead_selection import LeadSelection
 from cgic_ui import lead_picker
 from cgic_ui.context import page_context
-from cgic_ui.packet_export import TRACE_CAVEAT, packet_downloads, readable
+from cgic_ui.packet_export import TRACE_CAVEAT, packet_downloads
 from cgic_ui.packet_map import located, packet_map_figure
 from cgic_ui.runtime import cached, store, store_facts
+from cgic_ui.tables import linked_table
 
 OPENED_KEY = "cgic_packets_opened"
 GROUP_NOTES = {
@@ -152,7 +153,7 @@ if selection.kind == "lead" and leadwork.may_work_leads(ctx.viewer):
                 st.rerun()
 
 # --- the groups --------------------------------------------------------------------------------
-DATE_FORMAT = "YYYY-MM-DD HH:mm"
+# Every lead, incident, firearm and lab case number opens its own view (cgic_ui.links).
 tabs = st.tabs([f"{title} ({len(frame)})" for title, frame in packet.groups.items()])
 for tab, (title, frame) in zip(tabs, packet.groups.items(), strict=True):
     with tab:
@@ -161,10 +162,4 @@ for tab, (title, frame) in zip(tabs, packet.groups.items(), strict=True):
         if frame.empty:
             st.info(f"No {title.lower()} recorded for this {selection.kind}.")
             continue
-        shown = readable(frame)
-        dates = {
-            column: st.column_config.DatetimeColumn(column, format=DATE_FORMAT)
-            for column in shown.columns
-            if pd.api.types.is_datetime64_any_dtype(shown[column])
-        }
-        st.dataframe(shown, hide_index=True, column_config=dates, key=f"group-{title}")
+        linked_table(frame, key=f"group-{title}")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cgic_data.queries import timeline
-from cgic_ui import lead_picker
+from cgic_ui import lead_picker, links
 from cgic_ui.context import page_context
 from cgic_ui.exports import csv_download
 from cgic_ui.figures_leads import timeline_figure
@@ -73,10 +73,11 @@ else:
         flag=gaps["beyond_goal"].map({True: f"⚠ beyond {goal} h", False: "within goal"}),
         state=gaps["open"].map({True: "still open", False: "closed"}),
     )
+    # Lead and incident numbers open their packet and record (the export keeps them plain).
+    shown, number_links = links.with_links(table)
+    columns = ["flag", "gap", "hours", "state", "row_label", "lead_number", "incident_number"]
     st.dataframe(
-        table[
-            ["flag", "gap", "hours", "state", "row_label", "lead_number", "agency", "start", "end"]
-        ],
+        shown[[*columns, "agency", "start", "end"]],
         hide_index=True,
         column_config={
             "flag": "Goal",
@@ -85,17 +86,21 @@ else:
             "state": "State",
             "row_label": "Row",
             "agency": "Agency",
-            "lead_number": "Lead",
             "start": st.column_config.DatetimeColumn("From", format="YYYY-MM-DD HH:mm"),
             "end": st.column_config.DatetimeColumn("To", format="YYYY-MM-DD HH:mm"),
+            **number_links,
         },
     )
 
 with st.expander(f"All {len(events):,} events"):
+    shown, number_links = links.with_links(events.drop(columns=["row", "row_kind"]))
     st.dataframe(
-        events.drop(columns=["row", "row_kind"]),
+        shown,
         hide_index=True,
-        column_config={"at": st.column_config.DatetimeColumn("At", format="YYYY-MM-DD HH:mm")},
+        column_config={
+            "at": st.column_config.DatetimeColumn("At", format="YYYY-MM-DD HH:mm"),
+            **number_links,
+        },
     )
 name = (
     f"{selection.kind}-{selection.series_id if selection.kind == 'series' else selection.asked_for}"

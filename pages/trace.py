@@ -18,6 +18,7 @@ from cgic_ui.figures_trace import (
     ttc_histogram_figure,
     ttc_trend_figure,
 )
+from cgic_ui.links import with_links
 from cgic_ui.purpose import audit_search, require_purpose
 from cgic_ui.runtime import cached
 
@@ -33,6 +34,16 @@ GUN_COLUMNS = {
     "recovered_at": st.column_config.DatetimeColumn("Recovered", format="YYYY-MM-DD"),
     "ttc_days": st.column_config.NumberColumn("TTC (days)"),
 }
+
+
+def gun_table(
+    frame: pd.DataFrame, config: dict[str, object], incident_label: str = "Recovery incident"
+) -> None:
+    """Guns with every firearm, incident, lead and series number a link to its view (the CSV
+    export is built from ``frame`` and keeps them plain)."""
+    shown, id_links = with_links(frame, labels={"incident_number": incident_label})
+    st.dataframe(shown, hide_index=True, column_config={**GUN_COLUMNS, **config, **id_links})
+
 
 ctx = page_context()
 viewer, filt = ctx.viewer, ctx.filter
@@ -173,11 +184,9 @@ with indicator_tab:
             f"{len(listed):,} guns{cut}, most indicators first. For purchaser and serial "
             "number, use the trace search (it asks for a purpose)."
         )
-        st.dataframe(
+        gun_table(
             listed,
-            hide_index=True,
-            column_config={
-                **GUN_COLUMNS,
+            {
                 "trace_number": "Trace",
                 "dealer_name": "Dealer",
                 "dealer_ffl": "FFL",
@@ -223,11 +232,9 @@ with coverage_tab:
     if untraced.empty:
         st.success("Every gun with test fires in NIBIN has a trace on file.")
     else:
-        st.dataframe(
+        gun_table(
             untraced,
-            hide_index=True,
-            column_config={
-                **GUN_COLUMNS,
+            {
                 "serial_obliterated": st.column_config.CheckboxColumn("Serial obliterated"),
                 "first_nibin_entry": st.column_config.DatetimeColumn(
                     "First NIBIN entry", format="YYYY-MM-DD"
@@ -248,23 +255,19 @@ with shootings_tab:
     if links.empty:
         st.info("No recovered gun in this filter is linked by a lead to a shooting.")
     else:
-        st.dataframe(
+        gun_table(
             links.fillna({"trace_number": "never traced"}),
-            hide_index=True,
-            column_config={
-                **GUN_COLUMNS,
+            {
                 "recovering_agency": "Recovered by",
                 "trace_number": "Trace",
                 "dealer_state": "Source state",
-                "series_id": "Series",
-                "lead_number": "Lead",
                 "lead_status": "Lead status",
-                "incident_number": "Shooting",
                 "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
                 "kind": "Kind",
                 "agency": "Shooting's agency",
                 "town": "Town",
             },
+            incident_label="Shooting",
         )
         csv_download(links, "guns-in-shootings.csv", "recovered guns linked to shootings")
         st.caption(traces.ATF_CAVEAT)
@@ -297,11 +300,9 @@ with search_tab:
         if search is not None:
             found = cached(trace_lists.search_traces, viewer, search)
             st.caption(f"{len(found):,} traces match {search.terms()}.")
-            st.dataframe(
+            gun_table(
                 found,
-                hide_index=True,
-                column_config={
-                    **GUN_COLUMNS,
+                {
                     "trace_number": "Trace",
                     "requested_at": st.column_config.DatetimeColumn(
                         "Requested", format="YYYY-MM-DD"

@@ -2,6 +2,7 @@
 the page is open showing up on the panel's next (timed) run."""
 
 from datetime import datetime
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import streamlit as st
@@ -29,8 +30,11 @@ def overview_as(viewer: Viewer) -> AppTest:
 
 
 def new_leads(at: AppTest) -> list[str]:
+    """The lead numbers listed, read from their links (each opens the lead's packet)."""
     frames = [df.value for df in at.dataframe if "change" in df.value.columns]
-    return frames[0]["lead_number"].tolist() if frames else []
+    urls = frames[0]["lead_number"].tolist() if frames else []
+    assert all(url.startswith("packet?") for url in urls), urls
+    return [parse_qs(urlsplit(url).query)["lead"][0] for url in urls]
 
 
 @pytest.fixture

@@ -42,7 +42,10 @@ def test_a_lead_link_opens_its_packet_and_is_audited(
     assert (metrics(at)["Agencies"], metrics(at)["CODIS hits"]) == ("2", "2")
     assert at.table[0].value.loc["Lead", "Value"] == "L-1"
     tables = {df.value.columns[0]: df.value for df in at.dataframe}
-    assert tables["Incident number"]["Incident number"].tolist() == ["I1", "I2"]
+    assert tables["Incident number"]["Incident number"].tolist() == [  # links to their records
+        "record?incident=I1&ori=CT001",
+        "record?incident=I2&ori=CT002",
+    ]
     assert tables["Incident number"]["ORI"].tolist() == ["CT001", "CT002"]
     labels = [tab.label for tab in at.tabs]
     assert labels[:3] == ["Leads (1)", "Incidents (2)", "Evidence items (11)"]

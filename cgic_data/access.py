@@ -12,8 +12,9 @@ CJIS Security Policy practice, as this module applies it:
 * Every refusal (unknown user, wrong password, locked, disabled) costs one password check and
   reads the same to the person at the form; the reason goes to the audit log, and the lock to
   the admins (Accounts page, ``cgic user list``).
-* Sign-out everywhere stamps ``users.sessions_valid_after``: every session begun before it is void
-  at its next page run (``session_viewer``), as is every session of a disabled account.
+* Sign-out everywhere stamps ``users.sessions_valid_after`` and ends the account's
+  ``user_sessions`` rows (``cgic_data.sessions``): every session begun before it is void at its
+  next page run, in every tab, as is every session of a disabled account.
 * Roles: lab directors and admins are CGIC/lab staff and see all agencies; commanders and analysts
   belong to one agency (``agency_id``) or, without one, are CGIC staff who see all agencies.
 

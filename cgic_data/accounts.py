@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, update
 
-from cgic_data import audit
+from cgic_data import audit, sessions
 from cgic_data.access import (
     LAB_WIDE_ROLES,
     AccessError,
@@ -138,12 +138,14 @@ def disable_user(
     account = require_account(engine, username)
     if account.role is Role.ADMIN and _other_active_admins(engine, account.username) == 0:
         raise AccessError("this is the last active admin: make another admin first")
+    at = now or datetime.now()
     with engine.begin() as conn:
         conn.execute(
             update(User)
             .where(User.id == account.id)
-            .values(is_active=False, sessions_valid_after=now or datetime.now())
+            .values(is_active=False, sessions_valid_after=at)
         )
+        sessions.end_all(conn, account.id, "account disabled", at)
     _audit_change(engine, actor, "user-disable", account.username)
 
 
@@ -163,6 +165,7 @@ def reset_password(
     require_admin(engine, actor, "user-reset-password", username)
     account = require_account(engine, username)
     check_password_policy(password, account.username, account.display_name, account.email)
+    at = now or datetime.now()
     with engine.begin() as conn:
         conn.execute(
             update(User)
@@ -171,9 +174,10 @@ def reset_password(
                 password_hash=hash_password(password),
                 failed_sign_ins=0,
                 locked_until=None,
-                sessions_valid_after=now or datetime.now(),
+                sessions_valid_after=at,
             )
         )
+        sessions.end_all(conn, account.id, "password reset", at)
     _audit_change(engine, actor, "user-reset-password", account.username)
 
 
@@ -197,6 +201,7 @@ def change_own_password(
             .where(User.username == viewer.username)
             .values(password_hash=hash_password(new), sessions_valid_after=at)
         )
+        sessions.end_all(conn, account.id, "password changed", at)
     audit.record(engine, viewer, "password-change", target=viewer.username)
     return True
 
@@ -225,5 +230,6 @@ def sign_out_everywhere(
     at = now or datetime.now()
     with engine.begin() as conn:
         conn.execute(update(User).where(User.id == account.id).values(sessions_valid_after=at))
+        sessions.end_all(conn, account.id, "signed out everywhere", at)
     _audit_change(engine, actor, "sign-out-everywhere", account.username)
     return at

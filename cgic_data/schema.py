@@ -339,6 +339,29 @@ class User(Base):
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class UserSession(Base):
+    """A signed-in session a browser cookie can resume in a new tab (``cgic_data.sessions``).
+
+    Only SHA-256 hashes of the cookie's token and of the one-time ticket that delivers it are
+    stored: a copy of this table signs nobody in.
+    """
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    method: Mapped[str] = mapped_column(String(20), doc="password or oidc")
+    token_hash: Mapped[str | None] = mapped_column(
+        String(64), unique=True, doc="sha256 of the cookie's token; NULL until a ticket is redeemed"
+    )
+    ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    ticket_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(40))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+
+
 class LeadView(Base):
     """When a user last looked at a lead: what makes a lead 'new' or 'growing' for them."""
 

@@ -67,6 +67,7 @@ def sign_in_page() -> None:
         notice = st.session_state.get(session.NOTICE_KEY)
         if notice:
             st.info(notice, icon=":material/info:")
+        session.sync_cookie()  # drop the cookie of a session that has just ended
         if session.oidc_configured():
             for provider in session.oidc_providers():
                 label = (
@@ -130,8 +131,9 @@ def _shown_path(path: Path) -> str:
 
 @st.fragment(run_every=timedelta(seconds=60))
 def _idle_watch() -> None:
-    """Once a minute, rerun the whole app if this session has been idle too long: the run then
-    ends the session and shows the sign-in page, so an unattended screen does not stay open."""
+    """Once a minute, rerun the whole app if this session has been idle too long in every tab
+    (or has ended in another): the run then ends it here and shows the sign-in page, so an
+    unattended screen does not stay open."""
     remaining = session.idle_remaining()
     if remaining is not None and remaining <= timedelta(0):
         st.rerun()
@@ -152,6 +154,7 @@ def account_sidebar(viewer: Viewer) -> None:
         st.caption(f"Signed in as **{viewer.username}** · {viewer.role} · {_agency_label(viewer)}")
         if session.auth_off():
             return
+        session.sync_cookie()  # a fresh sign-in's cookie, for the links opened in new tabs
         _idle_watch()
         left, right = st.columns(2)
         if left.button("Sign out", icon=":material/logout:", width="stretch"):
@@ -192,6 +195,6 @@ def _change_password_form(viewer: Viewer) -> None:
     if not changed:
         st.error("The current password is wrong.")
         return
-    # The change voids every session begun before it; this one goes on as a new one.
+    # The change ended every session of the account; this tab goes on in a new one.
     session.restart_session()
     st.success("Password changed. Other sessions of this account are signed out.")

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from cgic_data import accounts
+from cgic_data import accounts, sessions
 from cgic_data.access import get_account
 from cgic_data.schema import Role
 from cgic_data.scope import Viewer
@@ -57,14 +57,17 @@ def ensure_account(engine: Engine, viewer: Viewer) -> None:
 
 
 def sign_in_as(at: AppTest, viewer: Viewer, signed_in_at: datetime | None = None) -> None:
-    """Give ``at`` a signed-in session of ``viewer`` on the store the app is pointed at."""
+    """Give ``at`` a signed-in session of ``viewer`` on the store the app is pointed at (its
+    ``user_sessions`` row too, as a sign-in makes)."""
     engine = make_engine(os.environ["CGIC_DATABASE_URL"])
     try:
         ensure_account(engine, viewer)
+        begun = sessions.begin(engine, viewer.username, method="password", now=signed_in_at)
     finally:
         engine.dispose()
-    at_time = signed_in_at or datetime.now()
-    at.session_state[SESSION_KEY] = SignedInSession(viewer.username, at_time, at_time)
+    at.session_state[SESSION_KEY] = SignedInSession(
+        viewer.username, begun.id, begun.created_at, begun.created_at
+    )
 
 
 def open_page(

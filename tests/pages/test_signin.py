@@ -1,15 +1,18 @@
-"""Sign-in before any page, in the real app: wrong password, lockout, idle timeout, roles."""
+"""Sign-in before any page, in the real app: wrong password, lockout, idle timeout, roles, and a
+new tab resuming the session through its cookie."""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from streamlit.testing.v1 import AppTest
 
-from cgic_data import accounts
-from cgic_data.schema import AuditEntry, Role
+from cgic_data import accounts, sessions
+from cgic_data.schema import AuditEntry, Role, UserSession
 from cgic_data.scope import Viewer
 from cgic_ui.navigation import PAGES
 from cgic_ui.session import SESSION_KEY
@@ -46,6 +49,18 @@ def next_click(at: AppTest) -> AppTest:
     fresh = AppTest.from_file(APP, default_timeout=TIMEOUT)
     fresh.session_state[SESSION_KEY] = at.session_state[SESSION_KEY]
     return fresh.run()
+
+
+def idle_for(at: AppTest, engine: Engine, idle: timedelta) -> None:
+    """As if this tab, and every other tab of its session, had not run for ``idle``."""
+    session = at.session_state[SESSION_KEY]
+    session.last_activity = datetime.now() - idle
+    with engine.begin() as conn:
+        conn.execute(
+            update(UserSession)
+            .where(UserSession.id == session.session_id)
+            .values(last_seen_at=session.last_activity)
+        )
 
 
 def titles(at: AppTest) -> list[str]:
@@ -138,10 +153,10 @@ def test_idle_session_ends_after_thirty_minutes(
     with app_on(store, monkeypatch):
         at = open_page("pages/overview.py", viewer=ann)
         assert "Command overview" in titles(at)
-        at.session_state[SESSION_KEY].last_activity = datetime.now() - timedelta(minutes=29)
+        idle_for(at, store, timedelta(minutes=29))
         at = next_click(at)
         assert "Command overview" in titles(at)  # 29 idle minutes: still signed in
-        at.session_state[SESSION_KEY].last_activity = datetime.now() - timedelta(minutes=31)
+        idle_for(at, store, timedelta(minutes=31))
         at = next_click(at)
     assert titles(at) == ["CGIC Intelligence"]
     assert "after 30 minutes without activity" in at.info[0].value
@@ -211,3 +226,79 @@ def test_identity_provider_button_and_email_mapping(
             select(AuditEntry.username, AuditEntry.outcome).where(AuditEntry.action == "sign-in")
         ).all()
     assert sign_ins == [("(unknown)", "denied"), ("carol", "ok")]
+
+
+# --- a new tab resumes the session through the cookie --------------------------------------------
+
+
+def cookie_from(at: AppTest, engine: Engine) -> str:
+    """What the browser does with the ticket the page sent it: trade it for the cookie's token
+    (the route's own tests: tests/test_session_cookie.py)."""
+    scripts = [h.proto.body for h in at.get("html")]
+    (ticket,) = [m for s in scripts for m in re.findall(r"body: (\"[^\"]+\")", s)]
+    token = sessions.redeem_ticket(engine, json.loads(ticket))
+    assert token is not None
+    return token
+
+
+def new_tab(
+    token: str | None, monkeypatch: pytest.MonkeyPatch, query: dict[str, str] | None = None
+) -> AppTest:
+    """A tab with no session of its own whose browser sends ``token`` as the session cookie
+    (AppTest cannot send cookies: the app's one reading of them is patched instead)."""
+    monkeypatch.setattr("cgic_ui.session._cookie_token", lambda: token)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def audit_actions(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(AuditEntry.action).order_by(AuditEntry.id)).scalars())
+
+
+def test_a_new_tab_resumes_the_session_until_sign_out(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with app_on(store, monkeypatch):
+        first = sign_in(open_page("", viewer=None), "ann", PASSWORD)
+        token = cookie_from(first, store)
+        second = new_tab(token, monkeypatch, {"period": "All dates"})
+        assert "Command overview" in titles(second)
+        assert "Username" not in [t.label for t in second.text_input]  # no sign-in form
+        assert {m.label: m.value for m in second.metric}["Shootings"] == "1"
+        session_id = first.session_state[SESSION_KEY].session_id
+        assert second.session_state[SESSION_KEY].session_id == session_id
+        with store.connect() as conn:
+            view, resumed = conn.execute(
+                select(AuditEntry.detail).order_by(AuditEntry.id.desc()).limit(2)
+            ).scalars()
+        assert audit_actions(store)[-2:] == ["session-resume", "page-view"]
+        assert json.loads(resumed)["session"] == session_id
+        assert json.loads(view)["session"] == session_id and json.loads(view)["resumed"]
+
+        # Sign out (AppTest cannot click app.py's sidebar once a page has run: the browser
+        # test clicks it); the first tab's next click shows the sign-in form.
+        sessions.end(store, session_id, "sign-out")
+        first = next_click(first)
+        assert titles(first) == ["CGIC Intelligence"]
+        assert "You are signed out." in first.info[0].value
+        third = new_tab(token, monkeypatch)
+    assert titles(third) == ["CGIC Intelligence"]
+    assert [t.label for t in third.text_input] == ["Username", "Password"]
+    assert any("DELETE" in h.proto.body for h in third.get("html"))  # drop the dead cookie
+    assert audit_actions(store)[-1] == "page-view"  # the last signed-in page: no resume since
+
+
+def test_a_cookie_of_an_idle_session_signs_nobody_in(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with app_on(store, monkeypatch):
+        first = sign_in(open_page("", viewer=None), "ann", PASSWORD)
+        token = cookie_from(first, store)
+        idle_for(first, store, timedelta(minutes=31))
+        tab = new_tab(token, monkeypatch)
+    assert titles(tab) == ["CGIC Intelligence"]
+    assert "after 30 minutes without activity" in tab.info[0].value
+    assert (last_audit(store).action, last_audit(store).username) == ("session-timeout", "ann")

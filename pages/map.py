@@ -106,6 +106,10 @@ if mf.has_selection:
 else:
     summary = f"**{data.total:,}** incidents match ({ctx.period_label})"
 st.markdown(summary)
+for kind, keys in (("lead", mf.lead_numbers), ("series", mf.series_ids)):
+    for key in keys:
+        if key not in data.unknown_leads:  # one click to the chosen lead's other views
+            st.markdown(f"{kind.capitalize()} **{key}**: " + links.view_links(kind, key, "map"))
 for typed in data.unknown_leads:
     # A part of a number: offer the leads that contain it (searched on the server, any date).
     near = cached(lead_selection.search_leads, ctx.viewer, typed, 8)

@@ -152,6 +152,9 @@ def test_a_chosen_lead_is_shown_whole_whatever_the_period(
         at = open_page(PAGE, {"period": "Last 7 days", "map_lead": "L-1"})
     assert drawn_ids(at) == world.ids(1, 2)
     assert "**2** incidents match the selected leads and series, shown whole" in markdown(at)
+    # one click from the map to the same lead's timeline and packet
+    assert "[Timeline](timeline?period=Last+7+days&show=Lead&lead=L-1)" in markdown(at)
+    assert "[Packet](packet?period=Last+7+days&show=Lead&lead=L-1)" in markdown(at)
     assert any(
         "2 of these 2 incidents lie outside the sidebar period" in c.value for c in at.caption
     )

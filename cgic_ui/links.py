@@ -71,6 +71,12 @@ def lab_case_url(number: str) -> str:
     return url("record", {"lab_case": number})
 
 
+def oldest_requests_url(agency_name: str) -> str:
+    """The lab backlog narrowed to one submitting agency, at its oldest open requests (the bound
+    agency filter holds the name it shows, not the code)."""
+    return url("backlog", {"agency": agency_name}) + "#oldest-open-requests"
+
+
 def view_links(kind: str, key: str, here: str | None = None) -> str:
     """Markdown 'Map · Timeline · Packet · Network' for lead or series ``key`` (not ``here``)."""
     make = lead_url if kind == "lead" else series_url

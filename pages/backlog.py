@@ -204,10 +204,16 @@ for tab, by, title in zip(
     change = cached(
         backlog.backlog_change_by, viewer, filt, lab, as_of, by, window_start, previous_day
     )
+    oldest: dict[str, object] = {}
+    if by == "agency" and not change.empty:
+        # One click from an agency's row to its own oldest open requests (the sidebar's agency
+        # filter, set by the link) at the bottom of this page.
+        change = change.assign(oldest=[links.oldest_requests_url(n) for n in change["group"]])
+        oldest = {"oldest": st.column_config.LinkColumn("Oldest", display_text="Oldest open")}
     tab.dataframe(
         change,
         hide_index=True,
-        column_config={**change_config, "group": title},
+        column_config={**change_config, "group": title, **oldest},
         height="auto" if len(change) <= 10 else 400,
     )
 
@@ -311,7 +317,7 @@ else:
         },
     )
 
-st.subheader("Oldest open requests")
+st.subheader("Oldest open requests", anchor="oldest-open-requests")
 chosen = st.pills(
     "Age",
     options=[label for label, _ in AGE_BUCKETS],

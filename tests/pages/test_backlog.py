@@ -166,3 +166,17 @@ def test_empty_store_says_so(engine: Engine, monkeypatch: pytest.MonkeyPatch) ->
         at = open_page(PAGE)
     assert any("No lab requests" in info.value for info in at.info)
     assert not at.metric
+
+
+def test_an_agencys_oldest_requests_are_one_click_from_its_row(
+    engine: Engine, small_lab: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lab director's journey: backlog → the agency with most old requests → its oldest
+    open requests: the agency tab, then its row's link (≤ 2 clicks)."""
+    with app_on(engine, monkeypatch):
+        at = open_page(PAGE)
+        change = frame_with(at, "oldest")
+        link = change.set_index("group").loc["Alpha Police Department", "oldest"]
+        assert link == "backlog?agency=Alpha+Police+Department#oldest-open-requests"
+        narrowed = open_page(PAGE, {"agency": "Alpha Police Department"})
+    assert sorted(lab_cases(narrowed)) == ["L-A10", "L-A40"]

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 # Modules with a ``register(subparsers)`` that adds their subcommands; each subcommand sets
 # ``func`` (taking the parsed args, returning an exit code).
 COMMAND_MODULES = [
+    "cgic_data.startup",
     "cgic_data.demo.cli",
     "cgic_data.access_cli",
     "cgic_data.feeds.cli",

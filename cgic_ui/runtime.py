@@ -11,7 +11,8 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from cgic_data import settings
-from cgic_data.store import is_empty, make_engine, prepare, reference_day, store_info
+from cgic_data.startup import prepare_store
+from cgic_data.store import make_engine, reference_day, store_info
 
 T = TypeVar("T")
 
@@ -23,20 +24,14 @@ def store() -> Engine:
 
 @st.cache_resource(show_spinner="Opening the store…")
 def _store_for(url: str) -> Engine:
-    """One engine per store URL; migrates the schema and, where allowed, seeds demo data."""
+    """One engine per store URL, made ready as ``cgic prepare`` would (``make run`` has done that
+    before the server started; a bare ``streamlit run app.py`` does it here, on the first visit)."""
     engine = make_engine(url)
-    prepare(engine)
-    if settings.seed_demo_when_empty() and is_empty(engine):
-        from cgic_data.demo import seed_demo
-
-        with st.spinner("First start: generating synthetic demo data…"):
-            seed_demo(engine)
-    if settings.seed_demo_when_empty():
-        # A demo store with no account yet gets the demo accounts; their passwords go to the
-        # owner-only demo-accounts.txt beside the store (the log says where, never a password).
-        from cgic_data.demo_accounts import ensure_demo_accounts
-
-        ensure_demo_accounts(engine)
+    prepare_store(
+        engine,
+        demo_when_empty=settings.seed_demo_when_empty(),
+        seeding=lambda: st.spinner("First start: generating synthetic demo data…"),
+    )
     return engine
 
 

@@ -208,6 +208,10 @@ for tab, by, title in zip(
     if by == "agency" and not change.empty:
         # One click from an agency's row to its own oldest open requests (the sidebar's agency
         # filter, set by the link) at the bottom of this page.
+        # Most old requests first: the agency to call about its backlog is the top row.
+        change = change.sort_values(
+            ["backlog", "open_requests", "group"], ascending=[False, False, True], ignore_index=True
+        )
         change = change.assign(oldest=[links.oldest_requests_url(n) for n in change["group"]])
         oldest = {"oldest": st.column_config.LinkColumn("Oldest", display_text="Oldest open")}
     tab.dataframe(

@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "cgic_data.demo.cli",
     "cgic_data.access_cli",
     "cgic_data.feeds.cli",
+    "cgic_data.briefing_cli",
 ]
 
 

@@ -15,7 +15,7 @@ import argparse
 import getpass
 import json
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
 
@@ -176,7 +176,7 @@ def prune_audit(engine: Engine, actor: Viewer, older_than_days: int) -> int:
             f"audit rows are kept at least {MIN_RETENTION_DAYS} days; refusing to delete rows "
             f"younger than that ({older_than_days} asked)"
         )
-    cutoff = datetime.now() - timedelta(days=older_than_days)
+    cutoff = audit.cutoff(older_than_days)  # a ValueError, not OverflowError, past year 1
     with engine.begin() as conn:
         deleted = conn.execute(delete(AuditEntry).where(AuditEntry.at < cutoff)).rowcount
     audit.record(engine, actor, "audit-prune", detail={"before": cutoff, "rows_deleted": deleted})

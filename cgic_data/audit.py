@@ -7,7 +7,7 @@ kept at least a year. The app only ever inserts here; nothing in the app updates
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, insert, select
@@ -47,3 +47,17 @@ def record(
                 outcome=outcome,
             )
         )
+
+
+def cutoff(older_than_days: int, now: datetime | None = None) -> datetime:
+    """``now`` less ``older_than_days`` days, for a retention prune. The calendar starts at year 1:
+    a number of days reaching further back is refused with the largest one there is, where
+    ``datetime`` arithmetic would raise a bare OverflowError."""
+    now = now or datetime.now()
+    most = (now - datetime.min).days
+    if older_than_days > most:
+        raise ValueError(
+            f"--older-than-days can be at most {most:,} days (back to 1 January of year 1); "
+            f"{older_than_days:,} asked"
+        )
+    return now - timedelta(days=older_than_days)

@@ -168,3 +168,18 @@ def test_retention_refuses_to_delete_rows_younger_than_a_year(engine: Engine) ->
     assert prune_audit(engine, ADMIN, 365) == 1
     left = [(r.username, r.action) for r in rows(engine)]
     assert left == [("new", "sign-in"), ("tests", "audit-prune")]
+
+
+def test_retention_beyond_the_calendar_is_a_clear_refusal(
+    engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 14 item 14a: a number of days reaching before year 1 raised OverflowError."""
+    from cgic_data.cli import main
+    from tests.apptest import store_url
+
+    with pytest.raises(ValueError, match=r"at most \d[\d,]* days"):
+        prune_audit(engine, ADMIN, 99_999_999)
+    args = ["audit", "prune", "--older-than-days", "99999999", "--database-url", store_url(engine)]
+    assert main(args) == 2
+    assert "at most" in capsys.readouterr().err
+    assert rows(engine, "audit-prune") == []

@@ -106,6 +106,11 @@ def _import(args: argparse.Namespace) -> int:
     if len(result.problems) > SHOWN_PROBLEMS:
         more = len(result.problems) - SHOWN_PROBLEMS
         print(f"  ... and {more:,} more problems", file=sys.stderr)
+    for warning in result.row_warnings[:SHOWN_PROBLEMS]:  # loaded, but looks wrong
+        print(f"  warning: {warning.describe(str(args.file))}", file=sys.stderr)
+    if len(result.row_warnings) > SHOWN_PROBLEMS:
+        more = len(result.row_warnings) - SHOWN_PROBLEMS
+        print(f"  ... and {more:,} more warnings", file=sys.stderr)
     if result.rejects_path:
         print(
             f"  rejected rows: {result.rejects_path} (fix and import it again; held rows load "

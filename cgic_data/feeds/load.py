@@ -2,7 +2,8 @@
 
 Every import, whatever becomes of it, leaves an ``import_batches`` row (who, when, file hash,
 rows in / inserted / updated / unchanged / rejected / held) and one ``import_rejects`` row per
-problem, and is audited (action ``import``). Accounting always balances:
+problem or warning (``feeds.record``), and is audited (action ``import``). Accounting always
+balances:
 ``rows_in = inserted + updated + unchanged + rejected``, where a row is a record offered to the
 store (rows folded by a mapping count once; ``source_rows`` counts the file's data lines).
 
@@ -14,26 +15,24 @@ while writing: nothing loaded — the transaction is rolled back and the store i
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, insert, text
+from sqlalchemy import Connection, Engine, text
 
-from cgic_data import audit
+from cgic_data.feeds import plausible
 from cgic_data.feeds.formats import feed
 from cgic_data.feeds.mapping import Mapping
 from cgic_data.feeds.problems import FeedFileError, Problem, ProblemKind
 from cgic_data.feeds.read import Source, SourceRow, decode, format_of, parse
+from cgic_data.feeds.record import audit_import, record_batch, record_failure, record_problems
 from cgic_data.feeds.rejects import rejected_rows, rejects_path_for, rejects_text, write_rejects
 from cgic_data.feeds.upsert import plan, resolve, write
 from cgic_data.feeds.validate import Validated, validate_source
-from cgic_data.schema import ImportBatch, ImportReject
 from cgic_data.scope import Viewer
 from cgic_data.store import BULK_ROWS, refresh_statistics
 
@@ -58,7 +57,8 @@ class ImportResult:
     held: int = 0
     agencies_created: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # about the file (an unknown column)
+    row_warnings: list[Problem] = field(default_factory=list)  # rows loaded that look wrong
     message: str | None = None
     rejects_path: Path | None = None
     rejects: list[tuple[SourceRow, str]] = field(default_factory=list)
@@ -96,8 +96,14 @@ class ImportResult:
             f"{self.unchanged:,} unchanged, {self.rejected:,} rejected"
         )
         held = f" ({self.held:,} held for missing references)" if self.held else ""
+        flagged = f"; {self.flagged_note()}" if self.row_warnings else ""
         batch = f"batch {self.batch_id}: " if self.batch_id else ""
-        return f"{batch}{self.feed} {self.file_name}: {self.status} — {counts}{held}"
+        return f"{batch}{self.feed} {self.file_name}: {self.status} — {counts}{held}{flagged}"
+
+    def flagged_note(self) -> str:
+        """``3 rows loaded with a warning``: rows that passed but look wrong (plausible.py)."""
+        rows = len({w.line for w in self.row_warnings})
+        return f"{rows:,} row{'s' if rows != 1 else ''} loaded with a warning"
 
 
 def import_file(
@@ -174,7 +180,14 @@ def import_bytes(
     except FeedFileError as exc:
         result.status, result.message, result.problems = FAILED, str(exc), [exc.problem]
         if not dry_run:
-            _record_failure(engine, result, viewer, started, digest, mapping)
+            record_failure(engine, result, viewer, started, digest, mapping)
+        return result
+    except Exception as exc:  # a reader's own limit or a bug: a failed batch, never a crash
+        log.exception("could not read %s", file_name)
+        result.status = FAILED
+        result.message = f"could not read the file: {type(exc).__name__}: {exc}"
+        if not dry_run:
+            record_failure(engine, result, viewer, started, digest, mapping)
         return result
     result.source, result.source_rows = source, source.row_count
     result.warnings = list(validated.mapper.warnings)
@@ -183,7 +196,7 @@ def import_bytes(
         with engine.connect() as conn:
             _load(conn, validated, result, strict=strict, dry_run=True, mapping=mapping)
             conn.rollback()
-        _audit(engine, viewer, result, digest, mapping, strict)  # outcome "checked"
+        audit_import(engine, viewer, result, digest, mapping, strict)  # outcome "checked"
         _keep_only_rejects(result)
         return result
     try:
@@ -191,8 +204,8 @@ def import_bytes(
             _load(conn, validated, result, strict=strict, dry_run=False, mapping=mapping)
             if not result.rejects:
                 result.rejects_path = None
-            result.batch_id = _record_batch(conn, result, viewer, started, digest, mapping)
-            _record_rejects(conn, result.batch_id, result, source)
+            result.batch_id = record_batch(conn, result, viewer, started, digest, mapping)
+            record_problems(conn, result.batch_id, result, source)
             if result.rejects_path is not None:
                 write_rejects(result.rejects_path, source, result.rejects)
     except Exception as exc:  # the transaction is rolled back: nothing of this file is stored
@@ -200,11 +213,11 @@ def import_bytes(
         result.status, result.message = FAILED, f"{type(exc).__name__}: {exc}"
         result.inserted = result.updated = result.unchanged = 0
         result.rejected, result.rejects_path = result.rows_in, None
-        _record_failure(engine, result, viewer, started, digest, mapping)
+        record_failure(engine, result, viewer, started, digest, mapping)
         return result
     if result.inserted >= BULK_ROWS:  # or the next import's key lookups may scan the table
         refresh_statistics(engine)
-    _audit(engine, viewer, result, digest, mapping, strict)
+    audit_import(engine, viewer, result, digest, mapping, strict)
     _keep_only_rejects(result)
     return result
 
@@ -225,8 +238,8 @@ def _load(
     dry_run: bool,
     mapping: Mapping | None,
 ) -> None:
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_IMPORT_LOCK})
+    _one_import_at_a_time(conn)
+    flagged = plausible.check(conn, validated)  # rejects what cannot be true
     new_agencies = resolve(
         conn, validated, create_agencies=bool(mapping and mapping.create_agencies)
     )
@@ -237,9 +250,12 @@ def _load(
     lines = [line for record_lines in validated.rejected for line in record_lines]
     result.rejects = rejected_rows(validated.source, lines, result.problems)
     result.held = _held(validated)
+    gone = set(lines)  # a warned row may still be rejected later (a missing reference)
+    result.row_warnings = [w for w in flagged if w.line not in gone]
     if strict and validated.problems:
         result.status, result.rejected = REJECTED, result.rows_in
         result.message = f"strict: {len(validated.rejected):,} bad rows, so nothing was loaded"
+        result.row_warnings = []
         return
     result.inserted, result.updated = changes.inserted, changes.updated
     result.unchanged = changes.unchanged
@@ -248,11 +264,27 @@ def _load(
     if not dry_run:
         write(conn, validated, changes)
     notes = list(result.warnings)
+    if result.row_warnings:
+        notes.append(f"{result.flagged_note()} (the batch's problems of kind warning)")
     if new_agencies:
         codes = sorted(new_agencies)
         more = f" and {len(codes) - 10} more" if len(codes) > 10 else ""
         notes.append(f"created {len(codes)} agencies: {', '.join(codes[:10])}{more}")
     result.message = "; ".join(notes) or None
+
+
+def _one_import_at_a_time(conn: Connection) -> None:
+    """Take the store's import lock before the first read, so an import that waits for another
+    then plans against its committed rows (every row unchanged) instead of inserting them again.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: ``BEGIN IMMEDIATE`` takes the write
+    lock now (the driver would only begin at the first write, after planning on a stale read);
+    a second import waits for it up to the engine's busy timeout (``store.make_engine``).
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_IMPORT_LOCK})
+    elif conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _held(validated: Validated) -> int:
@@ -263,116 +295,4 @@ def _held(validated: Validated) -> int:
         1
         for lines in validated.rejected
         if set().union(*(kinds.get(line, set()) for line in lines)) == {ProblemKind.REFERENCE}
-    )
-
-
-def _batch_row(
-    result: ImportResult,
-    viewer: Viewer,
-    started: datetime,
-    digest: str,
-    mapping: Mapping | None,
-) -> dict[str, Any]:
-    return {
-        "feed": result.feed,
-        "file_name": result.file_name[:255],
-        "file_sha256": digest,
-        "imported_by": viewer.username,
-        "started_at": started,
-        "finished_at": datetime.now(),
-        "rows_in": result.rows_in,
-        "inserted": result.inserted,
-        "updated": result.updated,
-        "unchanged": result.unchanged,
-        "rejected": result.rejected,
-        "status": result.status,
-        "mapping": mapping.label[:120] if mapping else None,
-        "source_rows": result.source_rows,
-        "held": result.held,
-        "message": result.message,
-        "rejects_file": str(result.rejects_path)[:500] if result.rejects_path else None,
-    }
-
-
-def _record_batch(
-    conn: Connection,
-    result: ImportResult,
-    viewer: Viewer,
-    started: datetime,
-    digest: str,
-    mapping: Mapping | None,
-) -> int:
-    row = _batch_row(result, viewer, started, digest, mapping)
-    return conn.execute(insert(ImportBatch).returning(ImportBatch.id), row).scalar_one()
-
-
-def _record_rejects(
-    conn: Connection, batch_id: int, result: ImportResult, source: Source | None
-) -> None:
-    raw: dict[int, dict[str, Any]] = {}
-    if source is not None:
-        raw = {r.line: r.values for r in [*source.rows, *source.bad_rows]}
-    rows = [
-        {
-            "batch_id": batch_id,
-            "line": p.line,
-            "column": p.column[:80] if p.column else None,
-            "value": p.value,
-            "message": p.expected,
-            "raw": json.dumps(raw[p.line], default=str, ensure_ascii=False)
-            if p.line in raw
-            else None,
-            "kind": str(p.kind),
-        }
-        for p in result.problems
-    ]
-    for start in range(0, len(rows), 5000):
-        conn.execute(insert(ImportReject), rows[start : start + 5000])
-
-
-def _record_failure(
-    engine: Engine,
-    result: ImportResult,
-    viewer: Viewer,
-    started: datetime,
-    digest: str,
-    mapping: Mapping | None,
-) -> None:
-    """A failed import still leaves its batch row (and why) — in a transaction of its own."""
-    problems = [p for p in result.problems if p.kind is ProblemKind.FILE]
-    if not problems:
-        problems = [Problem(1, None, None, result.message or "failed", ProblemKind.FILE)]
-    result.problems = problems
-    with engine.begin() as conn:
-        result.batch_id = _record_batch(conn, result, viewer, started, digest, mapping)
-        _record_rejects(conn, result.batch_id, result, None)
-    _audit(engine, viewer, result, digest, mapping, strict=False)
-
-
-def _audit(
-    engine: Engine,
-    viewer: Viewer,
-    result: ImportResult,
-    digest: str,
-    mapping: Mapping | None,
-    strict: bool,
-) -> None:
-    audit.record(
-        engine,
-        viewer,
-        "import",
-        target=f"{result.feed}: {result.file_name}",
-        detail={
-            "batch_id": result.batch_id,
-            "sha256": digest,
-            "mapping": mapping.label if mapping else None,
-            "strict": strict,
-            "rows_in": result.rows_in,
-            "inserted": result.inserted,
-            "updated": result.updated,
-            "unchanged": result.unchanged,
-            "rejected": result.rejected,
-            "held": result.held,
-        },
-        outcome=result.status,
     )

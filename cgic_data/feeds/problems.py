@@ -15,6 +15,7 @@ class ProblemKind(enum.StrEnum):
     DUPLICATE = "duplicate"  # the same natural key twice in one file
     REFERENCE = "reference"  # names a row the store does not have (yet): held, retry later
     GROUP = "group"  # a good row rejected with the folded group a bad row belongs to
+    WARNING = "warning"  # not a reject: the row loaded, but looks wrong (feeds.plausible)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,9 @@ from cgic_data.safe_cells import restore
 FORMATS = ("csv", "jsonl")
 _SUFFIXES = {".csv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 _UTF8 = {"utf-8", "utf8", "utf-8-sig", "utf_8"}
+# The text is in memory already: read fields of any size, and let ``limits`` reject an oversized
+# one by its row (the csv module's default, 131,072 characters, raised in the middle of a file).
+csv.field_size_limit(2**31 - 1)
 
 
 @dataclass
@@ -178,13 +181,13 @@ def _parse_jsonl(text: str, file_name: str) -> Source:
             continue
         try:
             value = json.loads(line)
-        except json.JSONDecodeError as exc:
+        except (ValueError, RecursionError) as exc:  # also: too many digits, nested too deep
             last = number == len(lines) and not text.endswith("\n")
             problem = (
                 _cut_off(number)
                 if last
                 else Problem(
-                    number, None, shown(line), f"a JSON object ({exc.msg})", ProblemKind.ROW
+                    number, None, shown(line), f"a JSON object ({_why(exc)})", ProblemKind.ROW
                 )
             )
             source.problems.append(problem)
@@ -200,3 +203,11 @@ def _parse_jsonl(text: str, file_name: str) -> Source:
         source.rows.append(SourceRow(number, value))
     source.header = list(seen)
     return source
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return exc.msg
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to read"
+    return "a number too long to read" if "digits" in str(exc) else str(exc)

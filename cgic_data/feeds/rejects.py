@@ -67,5 +67,6 @@ def rejects_text(source: Source, rows: list[tuple[SourceRow, str]]) -> str:
 
 def write_rejects(path: Path, source: Source, rows: list[tuple[SourceRow, str]]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(rejects_text(source, rows), encoding="utf-8")
+    # a lone surrogate (from a JSON "\ud800") is written as its escape, not a crash
+    path.write_text(rejects_text(source, rows), encoding="utf-8", errors="backslashreplace")
     return path

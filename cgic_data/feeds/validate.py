@@ -28,6 +28,7 @@ from pydantic import (
 
 from cgic_data import settings
 from cgic_data.feeds.formats import Column, ColumnType, Feed, feed
+from cgic_data.feeds.limits import cell_problems
 from cgic_data.feeds.mapping import FoldRule, Mapper, Mapping, fold
 from cgic_data.feeds.problems import Problem, ProblemKind, shown
 from cgic_data.feeds.read import Source, SourceRow
@@ -186,6 +187,7 @@ class Checker:
         self.feed, self.mapper, self.model = target, mapper, row_model(target)
         self.context = {"zone": ZoneInfo(settings.TIME_ZONE.value())}
         self.defaults = {c.name: c.default for c in target.columns if c.default is not None}
+        self.read = list(dict.fromkeys(c for o in mapper.rules for c in mapper.sources(o)))
 
     def check(self, values: dict[str, Any], line: int, skip: set[str]) -> tuple[Any, list[Problem]]:
         try:
@@ -247,6 +249,9 @@ def _check_row(checker: Checker, row: SourceRow) -> tuple[dict[str, Any], Any, l
     """(mapped values, typed values or None, problems) of one source row."""
     mapper = checker.mapper
     values, problems = mapper.map(row)
+    cells = cell_problems(row.line, row.values, checker.read)
+    if cells:  # too big or not storable: reported as is, not typed (the fold key still counts)
+        return values, None, cells
     skip: set[str] = set()
     if problems:  # mapping problems are reported once, in their column's name
         named = {p.column for p in problems}

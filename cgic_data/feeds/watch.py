@@ -9,10 +9,12 @@ so a night's exports may arrive in any order. A file is picked up once it has no
 
 Where things go (``STAMP`` = when it was processed, so nightly files never collide):
 ``done/NAME.STAMP.csv`` (loaded, perhaps with rejects in ``done/NAME.STAMP.rejects.csv``),
-``failed/NAME.STAMP.csv`` plus ``failed/NAME.STAMP.error.txt`` (unreadable, or refused by
-``--strict``), and ``held/NAME.STAMP.held.csv``: rows rejected only because what they reference
-has not arrived yet. After any cycle that loaded something, held files are imported again; rows
-that now load leave the held file, which disappears once empty.
+``failed/NAME.STAMP.csv`` plus ``failed/NAME.STAMP.error.txt`` (unreadable — whatever the error,
+once, never retried every pass — or refused by ``--strict``), and ``held/NAME.STAMP.held.csv``:
+rows rejected only because what they reference has not arrived yet. After any cycle that loaded
+something, held files are imported again; rows that now load leave the held file, which
+disappears once empty, and a retry writes no rejects file of its own. Only an unreachable store
+leaves a file in the drop folder for the next pass.
 
 Polling (not inotify): portable, works on network shares, and bounded — ``run_once`` does one
 pass; ``watch`` loops until ``stop`` is set or ``max_cycles`` passes have run.
@@ -31,6 +33,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from cgic_data.feeds.formats import FEEDS
 from cgic_data.feeds.load import FAILED, REJECTED, ImportResult, import_bytes
@@ -151,8 +154,16 @@ class DropFolder:
         outcome_dir = self.failed if self.strict else self.done
         try:
             result = self._import(path, found, outcome_dir, stamp, strict=self.strict)
-        except Exception:  # the store is unreachable: leave the file for the next pass
+        except SQLAlchemyError:  # the store is unreachable: leave the file for the next pass
             log.exception("could not import %s; it stays in the drop folder", path.name)
+            return
+        except Exception as exc:  # the file itself (unreadable): to failed/ once, not every pass
+            log.exception("could not import %s; moved to failed/", path.name)
+            why = f"could not import the file: {type(exc).__name__}: {exc}"
+            report.results.append(
+                (path.name, ImportResult(found.feed, path.name, FAILED, message=why))
+            )
+            self._fail(path, stamp, why)
             return
         report.results.append((path.name, result))
         if result.status in (FAILED, REJECTED):
@@ -166,13 +177,16 @@ class DropFolder:
             write_rejects(self.held / name, result.source, held)
 
     def _import(
-        self, path: Path, found: Route, rejects_dir: Path, stamp: str, *, strict: bool
+        self, path: Path, found: Route, rejects_dir: Path | None, stamp: str, *, strict: bool
     ) -> ImportResult:
+        """Import ``path``; its rejects file goes to ``rejects_dir`` (None: no rejects file)."""
         mapping = found.mapping
         try:
             fmt = format_of(path.name, mapping.format if mapping else None)
-            rejects: Path | None = rejects_dir / stamped(
-                path.name, stamp, f".rejects.{_extension(fmt)}"
+            rejects: Path | None = (
+                rejects_dir / stamped(path.name, stamp, f".rejects.{_extension(fmt)}")
+                if rejects_dir is not None
+                else None
             )
         except FeedFileError:
             rejects = None  # the import itself reports why the file cannot be read
@@ -188,7 +202,11 @@ class DropFolder:
         )
 
     def _fail(self, path: Path, stamp: str, note: str) -> None:
-        shutil.move(path, self.failed / stamped(path.name, stamp))
+        try:
+            shutil.move(path, self.failed / stamped(path.name, stamp))
+        except FileNotFoundError:  # gone since it was listed (taken away by hand)
+            log.warning("%s disappeared before it could be moved to failed/", path.name)
+            return
         (self.failed / stamped(path.name, stamp, ".error.txt")).write_text(note + "\n", "utf-8")
 
     def _retry_held(self, report: CycleReport) -> None:
@@ -205,12 +223,26 @@ class DropFolder:
             if found is None or not path.is_file():
                 continue
             stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
-            result = self._import(path, found, self.failed, stamp, strict=False)
+            # no rejects file: the rows still waiting stay in the held file itself
+            result = self._import(path, found, None, stamp, strict=False)
             report.retried.append((path.name, result))
             held = result.held_rows()
             if result.status == FAILED:
                 shutil.move(path, self.failed / path.name)
-            elif held and result.source is not None:
+                continue
+            waiting = {row.line for row, _ in held}
+            lost = [(row, why) for row, why in result.rejects if row.line not in waiting]
+            if lost and result.source is not None:
+                ext = _extension(result.source.format)
+                write_rejects(
+                    self.failed / stamped(path.name, stamp, f".rejects.{ext}"), result.source, lost
+                )
+                note = f"rows of held/{path.name} that can no longer load:"
+                lines = [note, *_problem_lines(result)]
+                (self.failed / stamped(path.name, stamp, ".error.txt")).write_text(
+                    "\n".join(lines) + "\n", "utf-8"
+                )
+            if held and result.source is not None:
                 write_rejects(path, result.source, held)
             else:
                 path.unlink()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import threading
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError
 
 from cgic_data import schema as s
 from cgic_data.feeds.watch import DropFolder, route
@@ -150,3 +153,86 @@ def test_routing_by_name() -> None:
     assert route("nibin_leads_2025-06-01.jsonl.gz", []).feed == "nibin_leads"  # type: ignore[union-attr]
     assert route("Lab_Items.csv", []).feed == "lab_items"  # type: ignore[union-attr]
     assert route("summary.csv", []) is None
+
+
+def test_a_field_over_the_limit_is_a_reject_not_a_retry(engine: Engine, tmp_path: Path) -> None:
+    """Issue 14 item 11: the file used to crash every pass and stay in the drop folder."""
+    Builder(engine).agency("CT1")
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    rows = [[*row, "1 Main St"] for row in incident_rows(2)]
+    rows[0][-1] = "x" * 200_000
+    write_csv(drop / "incidents.csv", [*INCIDENT_HEADER, "address"], rows)
+    report = DropFolder(engine, drop, settle_seconds=0).run_once()
+    assert [(r.status, r.inserted, r.rejected) for _, r in report.results] == [("partial", 1, 1)]
+    assert names(drop / "done") == ["incidents.STAMP.csv", "incidents.STAMP.rejects.csv"]
+    assert [p for p in drop.iterdir() if p.is_file()] == []
+
+
+def test_a_file_that_cannot_be_read_goes_to_failed_once(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error that is not the store's goes to failed/ with its error, instead of a retry every
+    pass; a store that cannot be reached still leaves the file for the next pass."""
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    write_csv(drop / "incidents.csv", INCIDENT_HEADER, incident_rows(1))
+    folder = DropFolder(engine, drop, settle_seconds=0)
+
+    def unreachable(*args: object, **kwargs: object) -> None:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr("cgic_data.feeds.watch.import_bytes", unreachable)
+    folder.run_once()
+    assert (drop / "incidents.csv").exists() and names(drop / "failed") == []
+
+    def unreadable(*args: object, **kwargs: object) -> None:
+        raise csv.Error("field larger than field limit (131072)")
+
+    monkeypatch.setattr("cgic_data.feeds.watch.import_bytes", unreadable)
+    first, second = folder.run_once(), folder.run_once()
+    assert names(drop / "failed") == ["incidents.STAMP.csv", "incidents.STAMP.error.txt"]
+    error = next((drop / "failed").glob("*.error.txt")).read_text()
+    assert "field larger than field limit" in error
+    assert [name for name, _ in first.results] == ["incidents.csv"]
+    assert second.results == [] and not (drop / "incidents.csv").exists()
+
+
+def test_a_loaded_file_leaves_nothing_in_failed(engine: Engine, tmp_path: Path) -> None:
+    """Issue 14 item 14b: retrying held rows used to write a rejects file into failed/."""
+    Builder(engine).agency("CT1")
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    write_csv(drop / "incidents.csv", INCIDENT_HEADER, incident_rows(1))  # INC-000000 only
+    items = [["I-1", "CT1", "INC-000000", "bullet"], ["I-2", "CT1", "INC-000001", "bullet"]]
+    write_csv(drop / "lab_items.csv", ITEM_HEADER, items)
+    folder = DropFolder(engine, drop, settle_seconds=0)
+    report = folder.run_once()
+    assert [r.status for _, r in report.results] == ["ok", "partial"]
+    assert [r.held for _, r in report.retried] == [1]  # retried once, still waiting
+    assert names(drop / "failed") == []
+    assert names(drop / "done") == [
+        "incidents.STAMP.csv",
+        "lab_items.STAMP.csv",
+        "lab_items.STAMP.rejects.csv",
+    ]
+    assert names(drop / "held") == ["lab_items.STAMP.held.csv"]
+
+
+def test_a_held_row_that_can_no_longer_load_goes_to_failed(engine: Engine, tmp_path: Path) -> None:
+    """A retry writes no rejects file; a held row now wrong for another reason (here, edited by
+    hand) leaves the held file for failed/, with why."""
+    Builder(engine).agency("CT1")
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    folder = DropFolder(engine, drop, settle_seconds=0)
+    write_csv(drop / "lab_items.csv", ITEM_HEADER, [["I-1", "CT1", "INC-000000", "bullet"]])
+    folder.run_once()
+    [held] = (drop / "held").iterdir()
+    held.write_text(held.read_text().replace("bullet", "pebble"))
+    write_csv(drop / "incidents.csv", INCIDENT_HEADER, incident_rows(1))
+    folder.run_once()
+    assert list((drop / "held").iterdir()) == []
+    assert names(drop / "failed") == ["lab_items.STAMP.error.txt", "lab_items.STAMP.rejects.csv"]
+    error = next((drop / "failed").glob("*.error.txt")).read_text()
+    assert "can no longer load" in error and "kind = 'pebble'" in error

@@ -19,7 +19,7 @@ if __name__ != "__main__":  # the server, imported once by `streamlit run`
 else:  # a page run
     from cgic_ui.context import resume_deep_link, sidebar_filter
     from cgic_ui.errors import errors_as_messages
-    from cgic_ui.navigation import page_paths_for, pages_for
+    from cgic_ui.navigation import land_on_home, page_paths_for, pages_for
     from cgic_ui.runtime import store, store_facts
     from cgic_ui.session import record_page_view
     from cgic_ui.signin import account_sidebar, require_viewer
@@ -28,6 +28,7 @@ else:  # a page run
     store()
     viewer = require_viewer()  # the sign-in page, and nothing else, until someone is signed in
     navigation = st.navigation(pages_for(viewer.role))
+    land_on_home(viewer.role, navigation)  # the lab director starts on the backlog
     resume_deep_link(page_paths_for(viewer.role))  # a deep link that arrived before st.navigation
     if store_facts().get("demo") == "true":
         st.warning(

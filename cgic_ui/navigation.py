@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from cgic_data.schema import Role
 
@@ -51,11 +52,31 @@ HOME = {Role.LAB_DIRECTOR: "pages/backlog.py"}
 
 
 def pages_for(role: Role) -> dict[str, list[st.Page]]:
-    """``st.navigation`` sections holding only the pages ``role`` may open, its home page first."""
+    """``st.navigation`` sections holding only the pages ``role`` may open.
+
+    The default page is the first one for every role: Streamlit serves the default page at ``/``
+    only, so a role whose home were the default would get "page not found" for a link to it
+    (``backlog?…`` for the lab director). A role's own home is reached by ``land_on_home``."""
     allowed = [spec for spec in PAGES if role in spec.roles]
-    home = HOME.get(role, allowed[0].path)
     sections: dict[str, list[st.Page]] = {}
     for spec in allowed:
-        page = st.Page(spec.path, title=spec.title, icon=spec.icon, default=spec.path == home)
+        page = st.Page(
+            spec.path, title=spec.title, icon=spec.icon, default=spec.path == allowed[0].path
+        )
         sections.setdefault(spec.section, []).append(page)
     return sections
+
+
+LANDED_KEY = "cgic_landed"
+
+
+def land_on_home(role: Role, current: StreamlitPage) -> None:
+    """On a session's first page run at the app's root (no page, no query), open the role's home
+    page (the lab director's backlog); a link to any page, or a later visit to ``/``, is left as
+    it is."""
+    if st.session_state.get(LANDED_KEY):
+        return
+    st.session_state[LANDED_KEY] = True
+    home = HOME.get(role)
+    if home and current.url_path == "" and not len(st.query_params):
+        st.switch_page(home)

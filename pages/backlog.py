@@ -218,6 +218,11 @@ for tab, by, title in zip(
         change,
         hide_index=True,
         column_config={**change_config, "group": title, **oldest},
+        column_order=[
+            "group",
+            *oldest,
+            *(c for c in change.columns if c not in ("group", *oldest)),
+        ],
         height="auto" if len(change) <= 10 else 400,
     )
 

@@ -32,21 +32,14 @@ if problem:
 # The pickers offer the viewer's most recent leads and series of any date (typing finds any other):
 # a chosen lead or series is shown whole, whatever the sidebar period.
 WHOLE = IncidentFilter()
-leads = cached(incident_choices.lead_choices, ctx.viewer, WHOLE)
-lead_labels = {
-    row.lead_number: f"{row.lead_number} · {row.status} · {row.incidents} incidents"
-    for row in leads.itertuples()
-}
-series = cached(incident_choices.series_choices, ctx.viewer, WHOLE)
-series_labels = {
-    row.series_id: f"{row.series_id} · {row.incidents} incidents · {row.leads} leads"
-    for row in series.itertuples()
-}
+# Plain numbers, no display labels: a bound multiselect puts what it shows in the URL, and a link
+# must hold the lead number itself to open the same map for whoever receives it.
+leads = cached(incident_choices.lead_choices, ctx.viewer, WHOLE)["lead_number"].tolist()
+series = cached(incident_choices.series_choices, ctx.viewer, WHOLE)["series_id"].tolist()
 lead_col, series_col, kind_col, caliber_col, link_col = st.columns([3, 3, 2, 2, 2])
 chosen_leads = lead_col.multiselect(
     "NIBIN lead numbers",
-    options=list(dict.fromkeys([*st.session_state.get("map_lead", []), *lead_labels])),
-    format_func=lambda n: lead_labels.get(n, n),
+    options=list(dict.fromkeys([*st.session_state.get("map_lead", []), *leads])),
     key="map_lead",
     bind="query-params",
     accept_new_options=True,
@@ -56,8 +49,7 @@ chosen_leads = lead_col.multiselect(
 )
 chosen_series = series_col.multiselect(
     "Series",
-    options=list(dict.fromkeys([*st.session_state.get("map_series", []), *series_labels])),
-    format_func=lambda n: series_labels.get(n, n),
+    options=list(dict.fromkeys([*st.session_state.get("map_series", []), *series])),
     key="map_series",
     bind="query-params",
     accept_new_options=True,

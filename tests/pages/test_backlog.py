@@ -180,3 +180,14 @@ def test_an_agencys_oldest_requests_are_one_click_from_its_row(
         assert link == "backlog?agency=Alpha+Police+Department#oldest-open-requests"
         narrowed = open_page(PAGE, {"agency": "Alpha Police Department"})
     assert sorted(lab_cases(narrowed)) == ["L-A10", "L-A40"]
+
+
+def test_the_lab_director_lands_on_the_backlog_and_its_link_is_a_page(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The backlog is the lab director's home, but not the app's default page: Streamlit serves
+    the default page at / only, and 'backlog?…' links must open it for every role."""
+    director = Viewer("director", Role.LAB_DIRECTOR)
+    with app_on(engine, monkeypatch):
+        at = open_page("", viewer=director)
+    assert at.title[0].value == "Lab backlog"  # (tests/browser/test_journeys.py follows the link)

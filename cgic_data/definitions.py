@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from cgic_data import leadwork
 from cgic_data.metrics import backlog, nibin_timeliness, throughput, time_to_crime, turnaround
+from cgic_data.metrics.hot_spots import gi_star
+from cgic_data.metrics.near_repeat import KnoxResult, knox_test
 from cgic_data.metrics.series import series_from_pairs
 from cgic_data.queries import overview, statewide
 
@@ -96,6 +98,23 @@ FIGURES: tuple[Figure, ...] = (
     Figure("time_to_crime", "Time-to-crime",
            "Days from a traced gun's first retail sale to its recovery in a crime.",
            time_to_crime.time_to_crime, ("Trace intelligence",)),
+    Figure("near_repeat", "Knox ratio",
+           "Pairs of incidents within a distance band and a time band of each other, divided by "
+           "the pairs expected when the dates are shuffled over the places (Knox test, as the Near "
+           "Repeat Calculator); above 1: more than chance.",
+           knox_test, ("Near repeats & hot spots",)),
+    Figure("near_repeat_p", "p-value (near repeat)",
+           "Share of the shuffles with at least as many pairs as observed, counting the observed: "
+           "(shuffles ≥ observed + 1) / (shuffles + 1). Significant at ≤ 0.05.",
+           KnoxResult.p_value.fget, ("Near repeats & hot spots",)),
+    Figure("near_repeat_window", "Near-repeat window",
+           "The nearest significant distance band, then its shortest significant time band: "
+           "incidents within both of an incident are in its window.",
+           KnoxResult.window, ("Near repeats & hot spots",)),
+    Figure("hot_spots", "Hot spot (Gi*)",
+           "A grid cell whose incidents, with its neighbours', are more (hot) or fewer (cold) than "
+           "the grid's average at 90/95/99 % confidence (Getis-Ord Gi* z-score).",
+           gi_star, ("Near repeats & hot spots",)),
 )  # fmt: skip
 BY_KEY = {figure.key: figure for figure in FIGURES}
 

@@ -30,6 +30,7 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/timeline.py", "Lead timeline", ":material/timeline:", "Investigate"),
     PageSpec("pages/network.py", "Series network", ":material/hub:", "Investigate"),
     PageSpec("pages/record.py", "Record", ":material/description:", "Investigate"),
+    PageSpec("pages/analysis.py", "Near repeats & hot spots", ":material/radar:", "Investigate"),
     PageSpec("pages/backlog.py", "Lab backlog", ":material/science:", "Laboratory"),
     PageSpec("pages/trace.py", "Trace intelligence", ":material/travel_explore:", "Intelligence"),
     PageSpec("pages/scorecard.py", "Timeliness scorecard", ":material/timer:", "Intelligence"),

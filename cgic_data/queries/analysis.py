@@ -22,7 +22,7 @@ from cgic_data.scope import IncidentFilter, Viewer, incident_conditions
 
 SEED = 20_250_101  # fixed: the same filter and bands give the same p-values on every run
 MIN_INCIDENTS = 10  # fewer: too few pairs for the tests to say anything
-COLUMNS = ["incident_number", "agency", "kind", "occurred_at", "town", "lat", "lon"]
+COLUMNS = ["incident_number", "ori", "agency", "kind", "occurred_at", "town", "lat", "lon"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ def analysis_incidents(
     stmt = (
         select(
             Incident.incident_number,
+            Agency.code,
             Agency.name,
             Incident.kind,
             Incident.occurred_at,

@@ -155,6 +155,32 @@ def _timeliness(facts: dict[str, float | int | None]) -> str:
 
 def briefing_html(briefing: Briefing, *, generated_at: datetime, demo: bool = False) -> str:
     """The briefing document (HTML), every section in reading order."""
+    return document(*_briefing_parts(briefing, generated_at, demo))
+
+
+def preview_html(briefing: Briefing, *, generated_at: datetime, demo: bool = False) -> str:
+    """The briefing's body for a page (``st.html``): its styles scoped to one wrapper, so they
+    restyle nothing else of the page, and no print rules."""
+    _, _, body = _briefing_parts(briefing, generated_at, demo)
+    return f'<style>{PREVIEW_CSS}</style><div class="cgic-briefing">{body}</div>'
+
+
+PREVIEW_CSS = """
+.cgic-briefing { font-size: 0.85rem; }
+.cgic-briefing .meta, .cgic-briefing .none, .cgic-briefing .note { color: #52606d; font-size: 0.8rem; }
+.cgic-briefing .label { border: 1.5px solid #b7791f; background: #fffbea; color: #1f2933;
+  padding: 3px 8px; font-weight: bold; display: inline-block; }
+.cgic-briefing .demo { border: 2px dashed #805ad5; padding: 3px 8px; color: #553c9a; }
+.cgic-briefing table { border-collapse: collapse; width: 100%; font-size: 0.8rem; }
+.cgic-briefing th, .cgic-briefing td { border: 1px solid #cbd2d9; padding: 2px 4px;
+  text-align: left; vertical-align: top; }
+.cgic-briefing td.num, .cgic-briefing th.num { text-align: right; }
+.cgic-briefing .figures { display: flex; gap: 8px; flex-wrap: wrap; }
+"""
+
+
+def _briefing_parts(briefing: Briefing, generated_at: datetime, demo: bool) -> tuple[str, str, str]:
+    """(title, running footer, body) of the briefing document."""
     b = briefing
     title = f"Weekly CGIC briefing — {b.agency_name} — {b.week}"
     generated = f"Generated {generated_at:%Y-%m-%d %H:%M} for {b.prepared_for}"
@@ -211,7 +237,7 @@ the same week last year is the same ISO week number.</p>
 <p class="note">Open at the end of the week, oldest first.</p>
 {table(b.requests, request_headings, numeric=("age_days",))}
 """
-    return document(title, footer, body)
+    return title, footer, body
 
 
 def _no_fetching(url: str, *args: object, **kwargs: object) -> dict[str, object]:

@@ -34,6 +34,7 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/backlog.py", "Lab backlog", ":material/science:", "Laboratory"),
     PageSpec("pages/trace.py", "Trace intelligence", ":material/travel_explore:", "Intelligence"),
     PageSpec("pages/scorecard.py", "Timeliness scorecard", ":material/timer:", "Intelligence"),
+    PageSpec("pages/briefings.py", "Weekly briefing", ":material/summarize:", "Intelligence"),
     PageSpec(
         "pages/admin.py", "Accounts", ":material/manage_accounts:", "Administration", ADMIN_ONLY
     ),

@@ -45,11 +45,21 @@ def reading(result: KnoxResult, kinds: list[str]) -> str:
         )
     metres, days = result.window_bounds(cell)
     ratio, p = result.box(cell)
-    place = "At the same location" if metres == 0 else f"Within {metres:,.0f} m"
+    if p <= SIGNIFICANCE and ratio > 1:  # the whole window, from the origin, is raised
+        place = "At the same location" if metres == 0 else f"Within {metres:,.0f} m"
+        said = f"{place} and {days} days of {what}"
+        nearer = ""
+    else:  # only the cell itself: saying 'within' would claim what the nearer cells do not show
+        row, col = cell
+        ratio, p = float(result.ratio[cell]), float(result.p_value[cell])
+        distance = result.bands.distance_labels[row]
+        place = "At the same location" if row == 0 and metres == 0 else f"At {distance}"
+        said = f"{place} and {result.bands.time_labels[col]} from {what}"
+        nearer = " Nearer or sooner, taken together, the chance is not raised significantly."
     return (
-        f"{place} and {days} days of {what}, the chance of another is **{ratio:.1f}×** what "
-        f"chance alone predicts (p = {p_text(p)}; {result.events:,} incidents, "
-        f"{result.permutations:,} permutations)."
+        f"{said}, the chance of another is **{ratio:.1f}×** what chance alone predicts "
+        f"(p = {p_text(p)}; {result.events:,} incidents, {result.permutations:,} "
+        f"permutations).{nearer}"
     )
 
 

@@ -18,11 +18,7 @@ the search are closed unseen): the user's single click is the one that opens it.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,13 +33,12 @@ from cgic_data.queries import lead_selection
 from cgic_data.schema import Agency
 from cgic_data.scope import Viewer
 from cgic_data.store import make_engine, migrate
+from tests.browser.server import running_app
 from tests.browser.test_map_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     LOCAL,
-    ROOT,
     WAIT_MS,
-    free_port,
     require_browser,
     settled,
 )
@@ -75,36 +70,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     with engine.connect() as conn:
         names = dict(conn.execute(select(Agency.name, Agency.id)).all())
     viewers = {a.username: Viewer(a.username, a.role, names.get(a.agency or "")) for a in made}
-    port = free_port()
-    env = dict(os.environ, CGIC_DATABASE_URL=url, CGIC_DEMO_ON_EMPTY="never", CGIC_AUTH="on")
-    log = (folder / "server.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-            "--server.address", "127.0.0.1", "--server.headless", "true",
-            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-        ],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    shots = Path(os.environ.get("CGIC_TEST_SCREENSHOTS") or folder / "screenshots")
+    shots.mkdir(parents=True, exist_ok=True)
+    passwords = {a.username: a.password for a in made}
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"streamlit did not start; see {log.name}")
-                time.sleep(0.3)
-        shots = Path(os.environ.get("CGIC_TEST_SCREENSHOTS") or folder / "screenshots")
-        shots.mkdir(parents=True, exist_ok=True)
-        passwords = {a.username: a.password for a in made}
-        yield Demo(base, engine, passwords, viewers, shots, [])
+        with running_app(folder, url) as base:
+            yield Demo(base, engine, passwords, viewers, shots, [])
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-        log.close()
         engine.dispose()
 
 

@@ -9,12 +9,7 @@ without Chromium, as the map test does.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -26,12 +21,11 @@ from cgic_data import accounts
 from cgic_data.schema import AuditEntry, Role, UserSession
 from cgic_data.scope import Viewer
 from cgic_data.store import make_engine, migrate
+from tests.browser.server import running_app
 from tests.browser.test_map_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    ROOT,
     WAIT_MS,
-    free_port,
     require_browser,
     settled,
 )
@@ -59,33 +53,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     migrate(engine)
     build_lead_world(engine)
     accounts.add_user(engine, Viewer.system("tests"), "ann", Role.ADMIN, password=PASSWORD)
-    port = free_port()
-    env = dict(os.environ, CGIC_DATABASE_URL=url, CGIC_DEMO_ON_EMPTY="never", CGIC_AUTH="on")
-    log = (folder / "server.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-            "--server.address", "127.0.0.1", "--server.headless", "true",
-            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-        ],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"streamlit did not start; see {log.name}")
-                time.sleep(0.3)
-        yield Server(base, engine)
+        with running_app(folder, url) as base:
+            yield Server(base, engine)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-        log.close()
         engine.dispose()
 
 

@@ -60,7 +60,7 @@ if statewide is not None and not ctx.viewer.sees_all_agencies:
         value = getattr(statewide, key)
         column.metric(
             f"{label} statewide",
-            "1–4 (suppressed)" if value is None else f"{value:,}",
+            "1–4" if value is None else f"{value:,}",
             border=True,
             help=help_text("statewide_totals"),
         )

@@ -30,12 +30,13 @@ NEAR_REPEAT, HOT_SPOTS = "Near repeat", "Hot spots"
 # Options are their own URL values (a bound widget puts the shown label in the URL).
 METRICS = {"Manhattan": "manhattan", "Euclidean": "euclidean"}
 PERMUTATIONS = [99, 199, 499, 999, 1999, 4999, 9999]
+SPARSE = 0.9  # share of empty cells above which the hot-spot map warns
 
 ctx = page_context()
 st.title("Near repeats & hot spots")
 st.caption(
-    f"Incidents {ctx.period_label} in the sidebar's agencies and towns that you may see, with "
-    "coordinates. Every setting below is in the page's URL: a copied link reproduces the result."
+    f"Incidents ({ctx.period_label}) in the sidebar's agencies and towns that you may see, "
+    "with coordinates. Every setting below is in the page's URL: a copied link reproduces the result."
 )
 tool_col, kind_col = st.columns([1, 2])
 tool = tool_col.segmented_control(
@@ -204,6 +205,12 @@ def hot_spots() -> None:
         icon=":material/insights:",
     )
     st.markdown(legend_markdown(summary), unsafe_allow_html=True)
+    if (run.result.counts == 0).mean() > SPARSE:
+        st.caption(
+            f"Most cells hold no incident ({(run.result.counts == 0).mean():.0%}): against so "
+            "empty a grid a cell with a few incidents is already 'hot'. Choose the towns of "
+            "interest in the sidebar, or larger cells, for hot spots within an area."
+        )
     problem = ensure_assets()
     if problem:
         st.error(problem, icon=":material/map:")

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 MARGIN_DEGREES = 0.05  # about 5 km of surroundings around the incidents
+RING_POINTS = 30  # an outline at this size needs no more: keeps a statewide map small to lay out
 KIND_COLOURS = {"shooting": "#c0392b", "shots fired": "#e67e22", "gun recovery": "#2471a3"}
 
 
@@ -63,7 +64,9 @@ def map_svg(incidents: pd.DataFrame, width: int = 420, height: int = 260) -> str
         lats = [p[1] for p in ring]
         if min(lons) > east or max(lons) < west or min(lats) > north or max(lats) < south:
             continue
-        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(lon, lat) for lon, lat in ring))
+        step = max(1, math.ceil(len(ring) / RING_POINTS))
+        outline = [*ring[::step], ring[-1]]
+        path = " ".join(f"{x:.0f},{y:.0f}" for x, y in (xy(lon, lat) for lon, lat in outline))
         parts.append(f'<polygon points="{path}" fill="none" stroke="#9aa5b1" stroke-width="0.8"/>')
         cx, cy = xy(sum(lons) / len(lons), sum(lats) / len(lats))
         if 0 < cx < width and 0 < cy < height:

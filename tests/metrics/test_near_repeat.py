@@ -6,10 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from cgic_data.metrics import near_repeat
 from cgic_data.metrics.near_repeat import (
     Bands,
     KnoxResult,
     knox_test,
+    near_pairs,
     pairs_per_time_band,
     window_neighbours,
 )
@@ -175,3 +177,14 @@ def test_bad_parameters_are_refused_with_a_reason() -> None:
         Bands(distance_bandwidth=0)
     with pytest.raises(ValueError, match="Permutations"):
         knox_test(np.zeros(2), np.zeros(2), np.zeros(2), permutations=0)
+
+
+def test_a_run_beyond_the_pair_budget_is_refused_before_listing_pairs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    x, y, days = clustered(40)
+    pairs, _ = near_pairs(x, y, Bands())
+    monkeypatch.setattr(near_repeat, "MAX_PAIR_PERMUTATIONS", len(pairs) * 99)
+    assert knox_test(x, y, days, permutations=99).observed[:-1].sum() == len(pairs)
+    with pytest.raises(ValueError, match=f"{len(pairs):,} pairs of incidents lie within 500 m"):
+        knox_test(x, y, days, permutations=100)

@@ -434,3 +434,18 @@ class StoreInfo(Base):
     __tablename__ = "store_info"
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class Bulletin(Base):
+    """An officer-safety bulletin as issued (``cgic_data.bulletins``): its number, the lead or
+    series it covers, who issued it (and their agency; none for lab staff) and when."""
+
+    __tablename__ = "bulletins"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True, doc="OSB-<year>-<n>")
+    kind: Mapped[str] = mapped_column(String(10), doc="lead or series")
+    subject: Mapped[str] = mapped_column(String(60), doc="the lead number or the series id")
+    issued_by: Mapped[str] = mapped_column(String(120))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    incidents: Mapped[int] = mapped_column(Integer, doc="incidents the bulletin shows")

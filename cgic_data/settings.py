@@ -55,6 +55,17 @@ LOCKOUT_MINUTES = Setting("CGIC_LOCKOUT_MINUTES", "10", "How long a locked accou
 AUTH_REQUIRED = Setting(
     "CGIC_AUTH", "on", "'on': sign-in before any page. 'off' only for local development."
 )
+CONTACT = Setting(
+    "CGIC_CONTACT",
+    "Crime Gun Intelligence Center — call the CGIC duty analyst",
+    "Contact details of the CGIC printed on every officer-safety bulletin (phone, email, desk)",
+)
+BULLETIN_DISSEMINATION = Setting(
+    "CGIC_BULLETIN_DISSEMINATION",
+    "For law enforcement use only. Do not disseminate outside law enforcement without the "
+    "CGIC's approval.",
+    "The dissemination line printed on every officer-safety bulletin",
+)
 
 ALL = [
     DATABASE_URL,
@@ -69,6 +80,8 @@ ALL = [
     LOCKOUT_ATTEMPTS,
     LOCKOUT_MINUTES,
     AUTH_REQUIRED,
+    CONTACT,
+    BULLETIN_DISSEMINATION,
 ]
 
 

@@ -29,6 +29,7 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/packet.py", "Lead packet", ":material/folder_open:", "Investigate"),
     PageSpec("pages/timeline.py", "Lead timeline", ":material/timeline:", "Investigate"),
     PageSpec("pages/network.py", "Series network", ":material/hub:", "Investigate"),
+    PageSpec("pages/bulletin.py", "Officer-safety bulletin", ":material/campaign:", "Investigate"),
     PageSpec("pages/record.py", "Record", ":material/description:", "Investigate"),
     PageSpec("pages/analysis.py", "Near repeats & hot spots", ":material/radar:", "Investigate"),
     PageSpec("pages/backlog.py", "Lab backlog", ":material/science:", "Laboratory"),

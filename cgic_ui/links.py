@@ -22,6 +22,7 @@ LEAD_VIEWS = {  # page url path -> (label, icon) of the views every lead or seri
     "timeline": ("Timeline", ":material/timeline:"),
     "packet": ("Packet", ":material/folder_open:"),
     "network": ("Network", ":material/hub:"),
+    "bulletin": ("Bulletin", ":material/campaign:"),  # the officer-safety bulletin (issue 19)
 }
 Params = Mapping[str, str | Sequence[str] | None]
 

@@ -11,6 +11,7 @@ from cgic_data.queries import overview
 from cgic_data.queries.statewide import statewide_counts
 from cgic_ui import links
 from cgic_ui.alerts import new_leads_panel
+from cgic_ui.bulletin_count import bulletins_line
 from cgic_ui.context import compared_with, page_context
 from cgic_ui.figures import weekly_trend_figure
 from cgic_ui.runtime import cached
@@ -65,6 +66,7 @@ if statewide is not None and not ctx.viewer.sees_all_agencies:
             help=help_text("statewide_totals"),
         )
 
+bulletins_line(ctx)
 new_leads_panel(ctx.viewer)
 
 st.subheader("Weekly trend")

@@ -119,3 +119,17 @@ def test_the_page_issues_a_bulletin_only_when_its_file_is_made(
     assert "OSB-" in text and "newhaven.commander" in text
     with engine.connect() as conn:
         assert conn.execute(select(Bulletin.issued_by)).scalars().all() == ["newhaven.commander"]
+
+
+def test_the_commanders_overview_counts_the_bulletins_issued_in_the_period(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = build_world(engine)
+    hartford = Viewer("hartford.commander", Role.COMMANDER, world.agency_ids["A"])
+    content = bulletin_content(engine, hartford, "lead", "LEAD-AB")
+    assert content is not None
+    bulletins.issue(engine, hartford, content)  # now: inside the overview's default period
+    with app_on(engine, monkeypatch):
+        at = open_page("pages/overview.py", viewer=hartford)
+    lines = [c.value for c in at.caption if "bulletins issued" in c.value]
+    assert lines and "**1**" in lines[0]

@@ -30,6 +30,7 @@ from cgic_data.leadwork import FollowUpStatus
 from cgic_data.metrics.backlog import LabFilter, open_requests
 from cgic_data.metrics.nibin_timeliness import entry_times, goal_hours
 from cgic_data.metrics.weighted import weighted_median
+from cgic_data.queries.bulletin import bulletins_issued
 from cgic_data.queries.lead_selection import select_series
 from cgic_data.queries.overview import PeriodCounts, most_active_series, period_counts
 from cgic_data.schema import (
@@ -181,11 +182,16 @@ def weekly_briefing(
 
 
 def _comparison(engine: Engine, reader: Viewer, filters: dict[str, IncidentFilter]) -> pd.DataFrame:
-    labels = PeriodCounts.labels() | {"guns_recovered": "Guns recovered", "guns_traced": "Traced"}
+    labels = PeriodCounts.labels() | {
+        "guns_recovered": "Guns recovered",
+        "guns_traced": "Traced",
+        "bulletins": "Officer-safety bulletins issued",
+    }
     values: dict[str, dict[str, int]] = {}
     for key, filt in filters.items():
         counts = period_counts(engine, reader, filt).as_dict()
-        values[key] = counts | _gun_counts(engine, reader, filt)
+        bulletins = {"bulletins": bulletins_issued(engine, reader, filt)}
+        values[key] = counts | _gun_counts(engine, reader, filt) | bulletins
     rows = [
         {"figure": label, **{key: values[key][name] for key in filters}}
         for name, label in labels.items()

@@ -10,6 +10,8 @@ HTML prose need no spreadsheet quoting: that is for CSV and Excel only).
 
 from __future__ import annotations
 
+import base64
+import re
 from datetime import datetime
 from html import escape
 
@@ -162,7 +164,19 @@ def preview_html(briefing: Briefing, *, generated_at: datetime, demo: bool = Fal
     """The briefing's body for a page (``st.html``): its styles scoped to one wrapper, so they
     restyle nothing else of the page, and no print rules."""
     _, _, body = _briefing_parts(briefing, generated_at, demo)
-    return f'<style>{PREVIEW_CSS}</style><div class="cgic-briefing">{body}</div>'
+    return preview_fragment(body)
+
+
+def preview_fragment(body: str) -> str:
+    """``body`` for ``st.html``: styles scoped to a wrapper, and each inline SVG turned into an
+    image (a data: URL), since the page's HTML sanitiser drops inline SVG."""
+
+    def as_image(match: re.Match[str]) -> str:
+        data = base64.b64encode(match.group(0).encode("utf-8")).decode("ascii")
+        return f'<img alt="map" src="data:image/svg+xml;base64,{data}">'
+
+    images = re.sub(r"<svg\b.*?</svg>", as_image, body, flags=re.S)
+    return f'<style>{PREVIEW_CSS}</style><div class="cgic-briefing">{images}</div>'
 
 
 PREVIEW_CSS = """

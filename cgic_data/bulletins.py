@@ -19,7 +19,7 @@ from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from cgic_data import audit, settings
-from cgic_data.briefing_render import PREVIEW_CSS, document, table
+from cgic_data.briefing_render import document, preview_fragment, table
 from cgic_data.lead_labels import CONFIRMED_LABEL
 from cgic_data.queries.bulletin import ASSOCIATION_NOTE, NOT_RECOVERED, BulletinContent
 from cgic_data.schema import Bulletin
@@ -89,7 +89,7 @@ def bulletin_html(content: BulletinContent, issued: IssuedBulletin, *, demo: boo
 def preview_html(content: BulletinContent, issued: IssuedBulletin) -> str:
     """The bulletin's body for a page (``st.html``), its styles scoped to one wrapper."""
     _, _, body = _parts(content, issued, False)
-    return f'<style>{PREVIEW_CSS}</style><div class="cgic-briefing">{body}</div>'
+    return preview_fragment(body)
 
 
 def _parts(content: BulletinContent, issued: IssuedBulletin, demo: bool) -> tuple[str, str, str]:

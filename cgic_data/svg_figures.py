@@ -58,6 +58,8 @@ def map_svg(incidents: pd.DataFrame, width: int = 420, height: int = 260) -> str
         f'width="{width}" height="{height}" role="img" aria-label="Map of the incidents">',
         f'<rect width="{width}" height="{height}" fill="#fff" stroke="#ccc"/>',
     ]
+    # Only the incidents' towns are named: at a statewide scale every name would overlap.
+    labelled = set(points["town"].dropna().astype(str)) if "town" in points.columns else set()
     for feature in _towns():
         ring = feature["geometry"]["coordinates"][0]
         lons = [p[0] for p in ring]
@@ -69,10 +71,11 @@ def map_svg(incidents: pd.DataFrame, width: int = 420, height: int = 260) -> str
         path = " ".join(f"{x:.0f},{y:.0f}" for x, y in (xy(lon, lat) for lon, lat in outline))
         parts.append(f'<polygon points="{path}" fill="none" stroke="#9aa5b1" stroke-width="0.8"/>')
         cx, cy = xy(sum(lons) / len(lons), sum(lats) / len(lats))
-        if 0 < cx < width and 0 < cy < height:
+        name = str(feature["properties"]["name"])
+        if name in labelled and 0 < cx < width and 0 < cy < height:
             parts.append(
                 f'<text x="{cx:.1f}" y="{cy:.1f}" font-size="9" fill="#7b8794" '
-                f'text-anchor="middle">{escape(str(feature["properties"]["name"]))}</text>'
+                f'text-anchor="middle">{escape(name)}</text>'
             )
     for number, row in enumerate(incidents.itertuples(index=False), start=1):
         if pd.isna(row.lat) or pd.isna(row.lon):

@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import Engine, select
 
-from cgic_data.briefing_render import _css_string, briefing_html, html_to_pdf
+from cgic_data.briefing_render import _css_string, briefing_html, html_to_pdf, preview_html
 from cgic_data.cli import main
 from cgic_data.queries.briefing import Briefing, SeriesBrief
 from cgic_data.schema import AuditEntry
@@ -135,3 +135,10 @@ def test_the_command_line_refuses_with_a_reason(
         base += ["--agency", "lab"]
     assert main([*base, *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_the_page_preview_shows_the_maps_as_images() -> None:
+    """The page's HTML sanitiser drops inline SVG: the preview carries each map as an image."""
+    fragment = preview_html(hostile_briefing(), generated_at=datetime(2026, 12, 1))
+    assert "<svg" not in fragment and fragment.count('src="data:image/svg+xml;base64,') == 2
+    assert "<script" not in fragment and 'class="cgic-briefing"' in fragment

@@ -44,6 +44,12 @@ TILE_URL = Setting(
     "basemap of town boundaries",
 )
 TILE_ATTRIBUTION = Setting("CGIC_TILE_ATTRIBUTION", "Site tile server", "Attribution for tiles")
+MAP_LAYERS_DIR = Setting(
+    "CGIC_MAP_LAYERS_DIR",
+    "",
+    "A folder of the site's own GeoJSON layers (patrol districts, beats, roads; WGS84), each "
+    "file one overlay on the incident map, named after the file; unset: none",
+)
 TIME_ZONE = Setting("CGIC_TIME_ZONE", "America/New_York", "Wall-clock zone of all stored times")
 NIBIN_GOAL_HOURS = Setting(
     "CGIC_NIBIN_GOAL_HOURS", "48", "Timeliness goal: incident to lead in investigators' hands"
@@ -73,6 +79,7 @@ ALL = [
     DEMO_ON_EMPTY,
     TILE_URL,
     TILE_ATTRIBUTION,
+    MAP_LAYERS_DIR,
     TIME_ZONE,
     NIBIN_GOAL_HOURS,
     BACKLOG_DAYS,

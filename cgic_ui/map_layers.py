@@ -8,6 +8,8 @@ Generic building blocks (no incident logic; ``cgic_ui.maps`` composes them):
 * ``ReferenceGeoJson``: towns or lines from a cached static file or inline data, added after
   ``st_folium`` hooks its click handlers so clicking them does not rerun the app.
 * ``FitView``: fit the map once its frame has its final size.
+* ``ZoomLabels``: place names, each shown from its rank's zoom level up.
+* ``SteadyFocus``: a click on a map partly below the fold is not lost to focus scrolling.
 
 Each element's scripts and stylesheets come from ``cgic_ui.offline.MapAssets``, never a CDN.
 Layers are added to the map by folium itself when shown (``Layer.render``), so a
@@ -148,18 +150,23 @@ class ReferenceGeoJson(Layer):
 
     Drawn from ``url`` (fetched, so the browser caches it) or inline ``data``; either way it joins
     the map after ``st_folium`` has hooked its click handlers, so clicking a town or a line does not
-    rerun the app. A feature's ``properties[tooltip_property]`` becomes its tooltip.
+    rerun the app. A feature's ``properties[tooltip_property]`` (HTML) becomes its tooltip; points
+    are drawn as small circles (Leaflet's default pin is an image from its own folder).
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.layerGroup();
+            var {{ this.get_name() }} = L.layerGroup([], {{ this.group_options|tojson }});
             (function (group) {
                 function draw(data) {
+                    var style = {{ this.style|tojson }};
                     L.geoJSON(data, {
                         pane: {{ this.pane|tojson }},
-                        style: {{ this.style|tojson }},
+                        style: style,
+                        pointToLayer: function (feature, latlng) {
+                            return L.circleMarker(latlng, L.extend({radius: 4, fillOpacity: 0.8}, style, {pane: {{ this.pane|tojson }}}));
+                        },
                         onEachFeature: function (feature, layer) {
                             var tip = feature.properties && feature.properties[{{ this.tooltip_property|tojson }}];
                             if (tip) { layer.bindTooltip(tip, {sticky: true}); }
@@ -184,19 +191,24 @@ class ReferenceGeoJson(Layer):
         data: dict[str, Any] | None = None,
         pane: str = "overlayPane",
         tooltip_property: str = "tooltip",
+        attribution: str = "",
         show: bool = True,
     ) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "ReferenceGeoJson"
         self.url, self.data, self.style, self.pane = url, data, style, pane
         self.tooltip_property = tooltip_property
+        # Leaflet shows a layer's attribution (HTML) while the layer is on the map.
+        self.group_options = {"attribution": attribution} if attribution else {}
 
 
 class FitView(MacroElement):
     """Fit the map to ``bounds`` once its frame has its final size, until the user moves it.
 
     ``st_folium`` sizes its iframe only after the map script ran, so a plain ``fitBounds`` fits a
-    frame of the wrong size and the selection ends up off-centre or half outside the view.
+    frame of the wrong size and the selection ends up off-centre or half outside the view. The
+    layer control (top right, open, taller with each site layer) is measured and kept clear of, so
+    no incident is fitted under it, where a click would toggle a layer instead.
     """
 
     _template = Template(
@@ -206,8 +218,13 @@ class FitView(MacroElement):
                 var bounds = {{ this.bounds|tojson }}, touched = false;
                 function fit() {
                     if (touched) { return; }
+                    var options = {{ this.options|tojson }};
+                    var box = map.getContainer(), control = box.querySelector(".leaflet-top.leaflet-right");
+                    // At most 40% of the map: unstyled (CSS still loading), the control is full width.
+                    var width = Math.min(control ? control.offsetWidth : 0, box.clientWidth * 0.4);
+                    options.paddingBottomRight = [width + 16, options.paddingBottomRight[1]];
                     map.invalidateSize();
-                    map.fitBounds(bounds, {{ this.options|tojson }});
+                    map.fitBounds(bounds, options);
                 }
                 ["mousedown", "wheel", "touchstart", "keydown"].forEach(function (type) {
                     map.getContainer().addEventListener(type, function () { touched = true; });
@@ -222,12 +239,99 @@ class FitView(MacroElement):
         super().__init__()
         self._name = "FitView"
         self.bounds = bounds
-        # More room at the top: the layer control sits over the top right corner.
+        # Room for the zoom buttons top left; the layer control's width is added on the right.
         self.options = {
-            "paddingTopLeft": [24, 110],
+            "paddingTopLeft": [48, 24],
             "paddingBottomRight": [24, 24],
             "maxZoom": max_zoom,
         }
 
 
-# --- rows for the browser ------------------------------------------------------------------------
+class ZoomLabels(Layer):
+    """Text labels (place names) at points, each shown from its rank's zoom level up.
+
+    At state zoom 169 town names would be an unreadable pile; cities name themselves first, then
+    towns, then villages as there is room. One CSS class per rank on the map container, switched on
+    ``zoomend``, shows them: no markers are added or removed while zooming. Rows are
+    ``[lat, lon, html, rank]``; ``min_zooms[rank]`` is the zoom from which a rank shows. Labels sit
+    in ``pane`` (make it ignore the pointer, so they never take a click meant for an incident).
+    """
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+            <style>
+              .cgic-label { display: none; }
+              {%- for rank in range(this.min_zooms|length) %}
+              .cgic-labels-{{ rank }} .cgic-label-{{ rank }} { display: block; }
+              {%- endfor %}
+              .cgic-label span { position: absolute; transform: translate(-50%, -50%);
+                white-space: nowrap; font: 11px/1.2 "Source Sans Pro", sans-serif; color: #34495e;
+                text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
+              .cgic-label-0 span { font-size: 13px; font-weight: 700; color: #1c2833; }
+              .cgic-label-1 span { font-weight: 600; }
+              .cgic-label-3 span { font-size: 10px; font-style: italic; color: #5d6d7e; }
+            </style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = (function (map) {
+                var group = L.layerGroup(), zooms = {{ this.min_zooms|tojson }};
+                {{ this.rows|tojson }}.forEach(function (r) {
+                    L.marker([r[0], r[1]], {
+                        pane: {{ this.pane|tojson }}, interactive: false, keyboard: false,
+                        icon: L.divIcon({className: "cgic-label cgic-label-" + r[3],
+                                         html: "<span>" + r[2] + "</span>", iconSize: null})
+                    }).addTo(group);
+                });
+                function level() {
+                    var zoom = map.getZoom(), classes = map.getContainer().classList;
+                    zooms.forEach(function (min, rank) { classes.toggle("cgic-labels-" + rank, zoom >= min); });
+                }
+                map.on("zoomend", level);
+                level();
+                return group;
+            })({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(
+        self,
+        name: str,
+        rows: list[list[Any]],
+        min_zooms: list[float],
+        *,
+        pane: str = "overlayPane",
+        show: bool = True,
+    ) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "ZoomLabels"
+        self.rows, self.min_zooms, self.pane = rows, min_zooms, pane
+
+
+class SteadyFocus(MacroElement):
+    """Keep a click on a map that is partly below the fold.
+
+    Leaflet focuses the map on mousedown (for its keyboard controls). ``focus()`` scrolls the page
+    until the whole map is in view, which moves the marker from under the pointer before mouseup:
+    the click lands on the map, not the marker, and is lost. Focusing with ``preventScroll`` keeps
+    the page still; the keyboard controls work as before.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function (keyboard) {
+                if (!keyboard) { return; }
+                var enabled = keyboard.enabled();
+                if (enabled) { keyboard.disable(); }  // its listener is bound when enabled
+                keyboard._onMouseDown = function () {
+                    if (!this._focused) { this._map.getContainer().focus({preventScroll: true}); }
+                };
+                if (enabled) { keyboard.enable(); }
+            })({{ this._parent.get_name() }}.keyboard);
+        {% endmacro %}"""
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "SteadyFocus"

@@ -4,10 +4,11 @@ Built to work in a closed network and to stay light at scale (see ``../shared/ST
 
 * Every script and stylesheet comes from the app (``cgic_ui.offline.MapAssets``); folium's CDN
   defaults are replaced on each element. No branca colour map (it pulls d3 from CDNs): the legend is
-  drawn by the page, outside the map.
+  drawn by the page, outside the map, from ``cgic_ui.map_legend`` with the colours the map uses.
 * The basemap is Connecticut's town boundaries, fetched by the browser from the app's static files
-  (cached there, not re-sent with every map) into their own lower pane; a site tile server is used
-  under them when configured.
+  (cached there, not re-sent with every map) into their own lower pane, with place names that
+  appear as the user zooms in (``cgic_ui.map_reference``) and the site's own GeoJSON layers; a site
+  tile server is used under them when configured.
 * Incidents are one compact JSON array drawn client-side by Leaflet.markercluster through a plain
   ``L.circleMarker`` callback; repeated strings (agencies, calibers, leads) go in lookup tables.
   The heat layer reads the same array, so points are sent once. Above the query's point cap the
@@ -30,32 +31,23 @@ from branca.element import Element
 from cgic_data.lead_labels import CONFIRMED_LABEL, UNCONFIRMED_LABEL
 from cgic_data.queries.incidents import CELL_COLUMNS, Extent, HitStatus, MapData
 from cgic_ui.figures import KIND_COLOURS
-from cgic_ui.map_layers import ClientCluster, ClientHeat, FitView, ReferenceGeoJson
+from cgic_ui.map_layers import (
+    ClientCluster,
+    ClientHeat,
+    FitView,
+    ReferenceGeoJson,
+    SteadyFocus,
+    ZoomLabels,
+)
+from cgic_ui.map_legend import KINDS, MAP_CSS, SERIES_COLOUR
+from cgic_ui.map_reference import LABEL_MIN_ZOOMS, TOWN_ATTRIBUTION, SiteLayer, place_labels
 from cgic_ui.offline import MapAssets
 
 CT_CENTRE = (41.6, -72.7)
 CT_BOUNDS = Extent(south=40.95, west=-73.75, north=42.06, east=-71.78)
 MAX_ZOOM = 18
 MAX_SERIES_LINES = 500
-SERIES_COLOUR = "#6c3483"
-CELL_COLOUR = "#34495e"
-KINDS = list(KIND_COLOURS)
 INCIDENT_TOKEN = re.compile(r"\[\[incident:(\d+)\]\]")
-
-MAP_CSS = """
-<style>
-  .leaflet-container { background: #e8eef3; }
-  .leaflet-heatmap-layer { pointer-events: none; }
-  .leaflet-control-layers { font-size: 13px; }
-  .leaflet-tooltip { font-size: 12px; }
-  .cgic-tip b { font-size: 13px; }
-  .cgic-tip .lead { color: #7d6608; font-style: italic; }
-  .cgic-tip .hit { color: #1e8449; font-weight: 600; }
-  .cgic-cell div { background: rgba(52, 73, 94, 0.75); color: #fff; border-radius: 50%;
-    display: flex; align-items: center; justify-content: center; font-weight: 600;
-    border: 2px solid rgba(255, 255, 255, 0.9); width: 100%; height: 100%; }
-</style>
-"""
 
 POINT_CALLBACK = """function (r, T) {
   var kind = T.kinds[r[3]], victims = r[4] + r[5];
@@ -220,8 +212,14 @@ def series_lines(points: pd.DataFrame, limit: int = MAX_SERIES_LINES) -> dict[st
 # --- the map -------------------------------------------------------------------------------------
 
 
-def base_map(assets: MapAssets, tile_url: str = "", tile_attribution: str = "") -> folium.Map:
-    """Centred on Connecticut, Leaflet from the app, town boundaries in a pane below the rest."""
+def base_map(
+    assets: MapAssets,
+    tile_url: str = "",
+    tile_attribution: str = "",
+    site_layers: tuple[SiteLayer, ...] | list[SiteLayer] = (),
+) -> folium.Map:
+    """Centred on Connecticut, Leaflet from the app, town boundaries in a pane below the rest,
+    place names over them by zoom, then the site's own layers (each one overlay)."""
     m = folium.Map(
         location=CT_CENTRE,
         zoom_start=9,
@@ -253,7 +251,23 @@ def base_map(assets: MapAssets, tile_url: str = "", tile_attribution: str = "") 
         url=assets.towns_geojson,
         pane="towns",
         tooltip_property="name",
+        attribution=TOWN_ATTRIBUTION,
     ).add_to(m)
+    # Over heat and lines, under markers, never taking a click.
+    folium.map.CustomPane("labels", z_index=450, pointer_events=False).add_to(m)
+    ZoomLabels("Place names", place_labels(), LABEL_MIN_ZOOMS, pane="labels").add_to(m)
+    if site_layers:
+        folium.map.CustomPane("site", z_index=300, pointer_events=True).add_to(m)
+    for layer in site_layers:
+        ReferenceGeoJson(
+            layer.name,
+            {"color": layer.colour, "weight": 2, "opacity": 0.9, "fillOpacity": 0.06},
+            data=layer.data,
+            pane="site",
+            tooltip_property="tip",
+            attribution=layer.attribution,
+        ).add_to(m)
+    SteadyFocus().add_to(m)
     return m
 
 
@@ -264,14 +278,16 @@ def incident_map(
     focus: bool = False,
     tile_url: str = "",
     tile_attribution: str = "",
+    site_layers: tuple[SiteLayer, ...] | list[SiteLayer] = (),
 ) -> folium.Map:
-    """The whole map for ``data``: clusters (or cells), heat, series lines, towns, layer control.
+    """The whole map for ``data``: clusters (or cells), heat, series lines, towns, place names,
+    the site's layers, layer control.
 
     ``focus`` (a lead or series is selected): zoom to what is shown and show its lines. Layers
     are added to the map by folium itself (``Layer.render``) when shown, so the layer control can
     start some of them off.
     """
-    m = base_map(assets, tile_url, tile_attribution)
+    m = base_map(assets, tile_url, tile_attribution, site_layers)
     if data.points is not None and not data.points.empty:
         rows, tables = point_rows(data.points)
         # A selection is small: cluster only markers that would overlap.
@@ -340,31 +356,3 @@ def clicked_incident_id(returned: dict[str, Any] | None) -> int | None:
     tooltip = (returned or {}).get("last_object_clicked_tooltip") or ""
     found = INCIDENT_TOKEN.search(tooltip)
     return int(found.group(1)) if found else None
-
-
-def legend_html(aggregated: bool = False) -> str:
-    """The legend, drawn by the page outside the map (a branca legend would need d3 from CDNs)."""
-    dot = (
-        '<span style="display:inline-block;width:{s}px;height:{s}px;border-radius:50%;'
-        'background:{c};border:{b};vertical-align:middle;margin:0 4px 0 10px"></span>{t}'
-    )
-    if aggregated:
-        parts = [
-            dot.format(
-                s=16, c=CELL_COLOUR, b="2px solid #fff", t="incidents in a ~2 km cell; clusters "
-                "add the cells up when zoomed out"
-            )
-        ]  # fmt: skip
-    else:
-        parts = [
-            dot.format(s=11, c=KIND_COLOURS[k], b="1px solid #fff", t=k.capitalize()) for k in KINDS
-        ]
-        parts.append(dot.format(s=15, c="#999", b="1px solid #fff", t="larger: more victims shot"))
-        parts.append(
-            dot.format(s=15, c="#999", b="2.5px solid #111", t="black ring: someone killed")
-        )
-        parts.append(
-            f'<span style="display:inline-block;width:22px;height:0;border-top:3px solid '
-            f'{SERIES_COLOUR};vertical-align:middle;margin:0 4px 0 10px"></span>series, in date order'
-        )
-    return '<div style="font-size:0.85rem;line-height:1.9">' + "".join(parts) + "</div>"

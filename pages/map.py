@@ -9,11 +9,21 @@ from cgic_data.lead_labels import CONFIRMED_LABEL, UNCONFIRMED_LABEL
 from cgic_data.queries import incident_choices, incident_detail, incidents, lead_selection
 from cgic_data.schema import IncidentKind
 from cgic_data.scope import IncidentFilter
-from cgic_ui import links, maps
+from cgic_ui import links, map_legend, map_reference, maps
 from cgic_ui.context import page_context
 from cgic_ui.exports import csv_download
 from cgic_ui.offline import ensure_assets, page_assets
 from cgic_ui.runtime import cached, store
+
+# Fits 1280x800 and 1920x1080 with Streamlit's header: the whole map is in view at once, so a click
+# never lands on a map partly below the fold.
+MAP_HEIGHT = 560
+SCROLL_TO_DETAIL = """setTimeout(function () {
+  var detail = document.querySelector(".st-key-map_detail");
+  if (!detail || detail.getBoundingClientRect().top < window.innerHeight * 0.5) { return; }
+  detail.style.scrollMarginTop = "45vh";
+  detail.scrollIntoView({behavior: "smooth", block: "start"});
+}, 150);"""
 
 
 def show_series(series_id: str) -> None:
@@ -36,7 +46,8 @@ WHOLE = IncidentFilter()
 # must hold the lead number itself to open the same map for whoever receives it.
 leads = cached(incident_choices.lead_choices, ctx.viewer, WHOLE)["lead_number"].tolist()
 series = cached(incident_choices.series_choices, ctx.viewer, WHOLE)["series_id"].tolist()
-lead_col, series_col, kind_col, caliber_col, link_col = st.columns([3, 3, 2, 2, 2])
+# Leads and series on their own row: full lead numbers fit in the chosen chips.
+lead_col, series_col = st.columns(2)
 chosen_leads = lead_col.multiselect(
     "NIBIN lead numbers",
     options=list(dict.fromkeys([*st.session_state.get("map_lead", []), *leads])),
@@ -57,6 +68,7 @@ chosen_series = series_col.multiselect(
     help="Incidents joined by NIBIN leads, transitively, named after the lowest lead number in "
     "them. The list holds the series of recent leads; any lead number of a series selects it.",
 )
+kind_col, caliber_col, link_col = st.columns(3)
 chosen_kinds = kind_col.multiselect(
     "Incident type",
     options=[kind.value for kind in IncidentKind],
@@ -131,39 +143,49 @@ if data.unmapped:
         f"{data.unmapped:,} matching incidents have no coordinates: in the CSV export, not on "
         "the map."
     )
-st.html(maps.legend_html(aggregated=data.aggregated))
+st.html(map_legend.legend_html(aggregated=data.aggregated))
 
-# --- the map, and what is selected beside it ------------------------------------------------------
-tile_url = settings.TILE_URL.value()
+# --- the map, the page wide, and below it what is selected and clicked ----------------------------
+site_layers, layer_problems = map_reference.site_layers(settings.MAP_LAYERS_DIR.value())
 folium_map = maps.incident_map(
     data,
     page_assets(),
     focus=mf.has_selection,
-    tile_url=tile_url,
+    tile_url=settings.TILE_URL.value(),
     tile_attribution=settings.TILE_ATTRIBUTION.value(),
+    site_layers=site_layers,
 )
-map_col, side_col = st.columns([3, 2])
-with map_col:
-    returned = st_folium(
-        folium_map,
-        key="incident_map",
-        height=620,
-        use_container_width=True,
-        returned_objects=["last_object_clicked_tooltip"],  # a click reruns; pan and zoom do not
-    )
-    st.caption(
-        "Layers (top right of the map): incidents, heat map, series lines, town boundaries. "
-        "Click an incident for its evidence, leads and forensic results."
+returned = st_folium(
+    folium_map,
+    key="incident_map",
+    height=MAP_HEIGHT,
+    use_container_width=True,
+    returned_objects=["last_object_clicked_tooltip"],  # a click reruns; pan and zoom do not
+)
+overlays = ", ".join(["town boundaries", "place names", *(layer.name for layer in site_layers)])
+st.caption(
+    f"Layers (top right of the map): incidents, heat map, series lines, {overlays}. Town names "
+    "appear as you zoom in. Click an incident for its evidence, leads and forensic results "
+    "below the map."
+)
+if layer_problems:
+    st.warning(
+        "Some of this site's map layers could not be drawn (the site's administrator can fix "
+        "the files in `CGIC_MAP_LAYERS_DIR`):\n\n" + "\n".join(f"- {p}" for p in layer_problems),
+        icon=":material/layers_clear:",
     )
 
 clicked = maps.clicked_incident_id(returned)
-if clicked is not None and clicked != st.session_state.get("map_last_click"):
+new_click = clicked is not None and clicked != st.session_state.get("map_last_click")
+if new_click:
     st.session_state["map_last_click"] = clicked
     st.session_state["map_incident"] = clicked
 
 points = data.points
+listing = mf.has_selection and points is not None and not points.empty
+side_col, detail_col = st.container(key="map_detail").columns([1, 1] if listing else [2, 3])
 with side_col:
-    if mf.has_selection and points is not None and not points.empty:
+    if listing:
         st.subheader(f"Selected: {len(points):,} incidents")
         listed = points.sort_values(["occurred_at", "incident_id"]).reset_index(drop=True)
         picked = st.dataframe(
@@ -186,32 +208,35 @@ with side_col:
             if chosen != st.session_state.get("map_last_row"):
                 st.session_state["map_last_row"] = chosen
                 st.session_state["map_incident"] = chosen
-    incident_id = st.session_state.get("map_incident")
-    detail = (
-        cached(incident_detail.incident_detail, ctx.viewer, incident_id)
-        if incident_id is not None
-        else None
+incident_id = st.session_state.get("map_incident")
+detail = (
+    cached(incident_detail.incident_detail, ctx.viewer, incident_id)
+    if incident_id is not None
+    else None
+)
+# Beside the list when a selection is listed, else facts on the left and tables on the right.
+facts_col = detail_col if listing else side_col
+if detail is None:
+    facts_col.info(
+        "Narrow the filter to see single incidents, then click one for its evidence, leads "
+        "and forensic results."
+        if data.aggregated
+        else "Click an incident on the map"
+        + (" or a row on the left" if listing else "")
+        + " to see its evidence, leads and forensic results.",
+        icon=":material/touch_app:",
     )
-    if detail is None:
-        st.info(
-            "Narrow the filter to see single incidents, then click one for its evidence, leads "
-            "and forensic results."
-            if data.aggregated
-            else "Click an incident on the map"
-            + (" or a row above" if mf.has_selection else "")
-            + " to see its evidence, leads and forensic results.",
-            icon=":material/touch_app:",
+else:
+    if st.session_state.get("map_audited") != incident_id:
+        st.session_state["map_audited"] = incident_id
+        audit.record(
+            store(),
+            ctx.viewer,
+            "view",
+            target=f"incident {detail.incident['agency']} {detail.incident['incident_number']}",
+            detail={"page": "incident map", "incident_id": incident_id},
         )
-    else:
-        if st.session_state.get("map_audited") != incident_id:
-            st.session_state["map_audited"] = incident_id
-            audit.record(
-                store(),
-                ctx.viewer,
-                "view",
-                target=f"incident {detail.incident['agency']} {detail.incident['incident_number']}",
-                detail={"page": "incident map", "incident_id": incident_id},
-            )
+    with facts_col:
         facts = detail.incident
         number_link = links.incident_url(facts["incident_number"], facts.get("ori"))
         st.markdown(f"##### {facts['agency']} · [{facts['incident_number']}]({number_link})")
@@ -248,6 +273,7 @@ with side_col:
                 + "  \n"
                 + links.view_links("lead", lead.lead_number)
             )
+    with detail_col:
         st.markdown("**Evidence**")
         st.dataframe(
             detail.evidence,
@@ -279,6 +305,13 @@ with side_col:
                     "summary": "Summary",
                 },
             )
+    if new_click:
+        # The detail is below the map: scroll its top up to mid-screen, the map's lower half still
+        # in view above it (the id makes each click's script new, so it runs again).
+        detail_col.html(
+            f"<script>/* incident {incident_id} */ {SCROLL_TO_DETAIL}</script>",
+            unsafe_allow_javascript=True,
+        )
 
 # --- export ---------------------------------------------------------------------------------------
 if points is not None and not points.empty:

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from cgic_data.queries.incidents import POINT_COLUMNS, Extent, MapData
-from cgic_ui import maps
-from cgic_ui.map_layers import ClientCluster, ClientHeat, ReferenceGeoJson
+from cgic_ui import map_legend, maps
+from cgic_ui.map_layers import ClientCluster, ClientHeat, ReferenceGeoJson, ZoomLabels
+from cgic_ui.map_reference import TOWN_ATTRIBUTION, SiteLayer
 from cgic_ui.offline import MapAssets
 
 ASSETS = MapAssets()
@@ -103,6 +104,7 @@ def test_layers_and_what_starts_switched_on() -> None:
     shown = {name: layer.show for name, layer in layers(maps.incident_map(data, ASSETS)).items()}
     assert shown == {
         "Town boundaries": True,
+        "Place names": True,
         "Incidents": True,
         "Heat map": False,
         "Series lines": True,
@@ -185,5 +187,64 @@ def test_the_clicked_incident_is_read_from_the_tooltip_st_folium_returns() -> No
 
 
 def test_legend_is_plain_html_outside_the_map() -> None:
-    assert "Gun recovery" in maps.legend_html() and "series, in date order" in maps.legend_html()
-    assert "~2 km cell" in maps.legend_html(aggregated=True)
+    legend = map_legend.legend_html()
+    assert "Gun recovery" in legend and "series, in date order" in legend
+    assert "~2 km cell" in map_legend.legend_html(aggregated=True)
+
+
+def test_cluster_bubbles_are_in_the_legend_in_the_colours_the_map_draws() -> None:
+    """markercluster's own green/yellow/orange bubbles matched nothing in the legend."""
+    for aggregated, bands in [(False, ["under 10", "10–99", "100+"]), (True, ["under 100"])]:
+        legend = map_legend.legend_html(aggregated=aggregated)
+        assert all(band in legend for band in bands)
+        for colour in map_legend.CLUSTER_COLOURS.values():
+            assert f"background:{colour}" in legend
+    html = document(maps.base_map(ASSETS))
+    for size, colour in map_legend.CLUSTER_COLOURS.items():
+        assert f".marker-cluster-{size} div {{ background-color: {colour}" in html
+
+
+def test_place_names_show_by_zoom_and_never_take_a_click() -> None:
+    m = maps.base_map(ASSETS)
+    labels = layers(m)["Place names"]
+    assert isinstance(labels, ZoomLabels) and labels.pane == "labels"
+    names = {row[2]: row[3] for row in labels.rows}
+    assert len(names) >= 169  # every town (and villages, if shipped)
+    assert names["Hartford"] == 0 and names["Manchester"] == 1 and names["Union"] == 2
+    assert labels.min_zooms == sorted(labels.min_zooms)  # bigger places first
+    html = document(m)
+    assert 'map.on("zoomend", level)' in html and ".cgic-labels-0 .cgic-label-0" in html
+    assert re.search(
+        r'"labels"\);\s*\S+\.style\.zIndex = 450;\s*\S+\.style\.pointerEvents = .none.', html
+    )
+
+
+def test_scale_attribution_and_a_click_that_focus_cannot_scroll_away() -> None:
+    html = document(maps.base_map(ASSETS))
+    assert "L.control.scale()" in html  # Leaflet's default: metric and imperial
+    assert json.dumps(TOWN_ATTRIBUTION) in html and "HandsOnDataViz" in TOWN_ATTRIBUTION
+    assert "focus({preventScroll: true})" in html
+
+
+def test_site_layers_are_overlays_in_their_own_pane() -> None:
+    district = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"tip": "District 1"},
+                "geometry": {"type": "Point", "coordinates": [-72.68, 41.76]},
+            }
+        ],
+    }
+    site = [SiteLayer("Patrol districts", district, "#117a65", "City GIS")]
+    data = MapData(0, 0, points(), None, None)
+    m = maps.incident_map(data, ASSETS, site_layers=site)
+    found = layers(m)
+    assert list(found)[:3] == ["Town boundaries", "Place names", "Patrol districts"]
+    layer = found["Patrol districts"]
+    assert isinstance(layer, ReferenceGeoJson)
+    assert (layer.pane, layer.tooltip_property, layer.data) == ("site", "tip", district)
+    assert layer.group_options == {"attribution": "City GIS"}
+    html = document(m)
+    assert "District 1" in html and re.findall(r"https?://", html) == []

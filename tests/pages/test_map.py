@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,6 +50,25 @@ def drawn_ids(at: AppTest) -> set[int]:
 
 def markdown(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
+
+
+def test_the_map_has_the_page_width_and_leads_and_series_a_row_of_their_own(
+    engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17: the map sat 460 px wide beside an empty column, and lead chips were cut."""
+    with app_on(engine, monkeypatch):
+        at = open_page(PAGE, {"period": "All dates"})
+    assert all(not column.get("component_instance") for column in at.columns)  # not in a column
+    args = map_args(at)
+    assert args["height"] == 560 and args["width"] is None  # container width, fits 1280x800
+    weights = {
+        ms.key: column.weight
+        for column in at.columns
+        for ms in column.multiselect
+        if ms.key in ("map_lead", "map_series", "kind")
+    }
+    assert weights == {"map_lead": 0.5, "map_series": 0.5, "kind": pytest.approx(1 / 3)}
+    assert any("clusters, by how many they hold" in h.value for h in at.get("html"))
 
 
 def test_a_lead_in_the_url_shows_exactly_that_leads_incidents(
@@ -110,6 +130,8 @@ def test_clicking_an_incident_shows_its_evidence_leads_and_results(
     assert f"**L-1** :orange[{UNCONFIRMED_LABEL}]" in text
     assert f"**L-2** :green[{CONFIRMED_LABEL}]" in text
     assert "[Timeline](timeline?period=All+dates&show=Lead&lead=L-1)" in text
+    # The detail is below the map; the click's run scrolls it into view (once, on the click).
+    assert any("scrollIntoView" in h.value for h in at.get("html"))
     evidence, results = at.dataframe[1].value, at.dataframe[2].value
     assert len(evidence) == 2
     assert results["subject_ref"].tolist() == ["SUBJ-3"]  # from i3, linked by L-2
@@ -167,3 +189,23 @@ def test_a_part_of_a_lead_number_offers_the_leads_that_contain_it(
         at = open_page(PAGE, {"map_lead": "l-4"})
     (warning,) = [w.value for w in at.warning if "No lead visible to you" in w.value]
     assert "Leads containing it: [L-4](map?map_lead=L-4)" in warning
+
+
+def test_site_layers_from_the_configured_folder_and_a_bad_file_named_on_the_page(
+    engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    beat = {
+        "type": "Feature",
+        "properties": {"name": "Beat 12"},
+        "geometry": {"type": "Point", "coordinates": [-72.68, 41.76]},
+    }
+    (tmp_path / "patrol_beats.geojson").write_text(json.dumps(beat), encoding="utf-8")
+    (tmp_path / "roads.geojson").write_text("{not json", encoding="utf-8")
+    monkeypatch.setenv("CGIC_MAP_LAYERS_DIR", str(tmp_path))
+    with app_on(engine, monkeypatch):
+        at = open_page(PAGE, {"period": "All dates"})
+    script = map_args(at)["script"]
+    assert '"Patrol beats"' in script and "Beat 12" in script  # an overlay in the layer control
+    (warning,) = [w.value for w in at.warning if "map layers could not be drawn" in w.value]
+    assert "roads.geojson: not valid JSON" in warning
+    assert drawn_ids(at) == world.ids(1, 2, 3, 4, 5)  # the map is unharmed (i6 has no place)

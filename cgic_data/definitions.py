@@ -18,7 +18,7 @@ from cgic_data.metrics import backlog, nibin_timeliness, throughput, time_to_cri
 from cgic_data.metrics.hot_spots import gi_star
 from cgic_data.metrics.near_repeat import KnoxResult, knox_test
 from cgic_data.metrics.series import series_from_pairs
-from cgic_data.queries import overview, statewide
+from cgic_data.queries import briefing, bulletin, overview, statewide
 
 DEFINITIONS_PAGE = "definitions"
 
@@ -95,6 +95,15 @@ FIGURES: tuple[Figure, ...] = (
     Figure("nibin_timeliness", "NIBIN timeliness",
            "Hours from recovery to NIBIN entry of cartridge cases, against the goal.",
            nibin_timeliness.timeliness, ("Lab backlog", "Command overview")),
+    Figure("guns_recovered", "Guns recovered",
+           "Firearms recovered in the period at incidents in the filter.",
+           briefing.guns_recovered, ("Weekly briefing",)),
+    Figure("guns_traced", "Guns recovered, traced",
+           "Of the guns recovered in the period, those with an eTrace result on file.",
+           briefing.guns_recovered, ("Weekly briefing",)),
+    Figure("bulletins_issued", "Officer-safety bulletins issued",
+           "Bulletins issued in the period by your agency's users (all bulletins for lab staff).",
+           bulletin.bulletins_issued, ("Command overview", "Weekly briefing")),
     Figure("time_to_crime", "Time-to-crime",
            "Days from a traced gun's first retail sale to its recovery in a crime.",
            time_to_crime.time_to_crime, ("Trace intelligence",)),

@@ -184,14 +184,14 @@ def weekly_briefing(
 def _comparison(engine: Engine, reader: Viewer, filters: dict[str, IncidentFilter]) -> pd.DataFrame:
     labels = PeriodCounts.labels() | {
         "guns_recovered": "Guns recovered",
-        "guns_traced": "Traced",
+        "guns_traced": "Guns recovered, traced",
         "bulletins": "Officer-safety bulletins issued",
     }
     values: dict[str, dict[str, int]] = {}
     for key, filt in filters.items():
         counts = period_counts(engine, reader, filt).as_dict()
         bulletins = {"bulletins": bulletins_issued(engine, reader, filt)}
-        values[key] = counts | _gun_counts(engine, reader, filt) | bulletins
+        values[key] = counts | guns_recovered(engine, reader, filt) | bulletins
     rows = [
         {"figure": label, **{key: values[key][name] for key in filters}}
         for name, label in labels.items()
@@ -199,8 +199,11 @@ def _comparison(engine: Engine, reader: Viewer, filters: dict[str, IncidentFilte
     return pd.DataFrame(rows, columns=["figure", *filters])
 
 
-def _gun_counts(engine: Engine, reader: Viewer, filt: IncidentFilter) -> dict[str, int]:
-    """Firearms recovered in the range at an incident in scope, and how many have a trace."""
+def guns_recovered(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> dict[str, int]:
+    """Firearms recovered in the period (by their recovery date, else their incident's) at an
+    incident the viewer may see in the filter's agencies and towns (``guns_recovered``), and how
+    many of them have an ATF eTrace result on file, whenever traced (``guns_traced``)."""
+    reader = viewer
     traced = exists().where(Trace.firearm_id == Firearm.id)
     recovered = func.coalesce(Firearm.recovered_at, Incident.occurred_at)
     stmt = (

@@ -113,7 +113,7 @@ def test_the_week_is_compared_with_the_week_before_and_last_year(hartford) -> No
     assert figures.loc["Shootings"].tolist() == [2, 1, 3]
     assert figures.loc["Victims shot"].tolist() == [2, 1, 3]
     assert figures.loc["Guns recovered"].tolist() == [2, 0, 0]
-    assert figures.loc["Traced"].tolist() == [1, 0, 0]
+    assert figures.loc["Guns recovered, traced"].tolist() == [1, 0, 0]
     assert briefing.week == "2026-W48" and briefing.agency_name == "Hartford PD"
     assert briefing.timeliness["entries"] == 2
     assert briefing.timeliness["within_goal_share"] == 0.5  # 20 h in, 70 h out of 48 h

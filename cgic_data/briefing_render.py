@@ -258,8 +258,26 @@ def _no_fetching(url: str, *args: object, **kwargs: object) -> dict[str, object]
     raise ValueError(f"a printed document fetches nothing ({url[:60]})")
 
 
+class PdfUnavailable(ValueError):
+    """WeasyPrint or the system libraries it loads (Pango) are missing on this server."""
+
+
+def pdf_available() -> str | None:
+    """None when PDFs can be made here, else why not (for a page to say instead of failing)."""
+    try:
+        import weasyprint  # noqa: F401  (loads Pango: fails without Debian's libpango)
+    except (ImportError, OSError) as exc:
+        return (
+            "PDF needs WeasyPrint and Debian's libpango-1.0-0 and libpangoft2-1.0-0 on the "
+            f"server ({type(exc).__name__}); the printable HTML works without them."
+        )
+    return None
+
+
 def html_to_pdf(html: str) -> bytes:
     """Lay ``html`` out as a PDF with WeasyPrint; nothing is fetched (fonts are the system's)."""
+    if (missing := pdf_available()) is not None:
+        raise PdfUnavailable(missing)
     import weasyprint  # imported here: it loads Pango, which only PDF builds need
 
     return weasyprint.HTML(string=html, url_fetcher=_no_fetching).write_pdf()

@@ -11,6 +11,7 @@ from cgic_data.briefing_render import (
     briefing_file_stem,
     briefing_html,
     html_to_pdf,
+    pdf_available,
     preview_html,
 )
 from cgic_data.queries import reference
@@ -78,13 +79,17 @@ def pdf_file() -> tuple[bytes, int]:
     return html_to_pdf(html), len(briefing.leads)
 
 
+pdf_missing = pdf_available()
 with st.container(horizontal=True):
-    audited_download(
-        "PDF", f"{stem}.pdf", what, pdf_file, mime=PDF_MIME, icon=":material/picture_as_pdf:"
-    )
+    if pdf_missing is None:
+        audited_download(
+            "PDF", f"{stem}.pdf", what, pdf_file, mime=PDF_MIME, icon=":material/picture_as_pdf:"
+        )
     audited_download(
         "Printable HTML", f"{stem}.html", what, html_file, mime=HTML_MIME, icon=":material/print:"
     )
 
+if pdf_missing:
+    st.info(pdf_missing, icon=":material/info:")
 with st.container(border=True):
     st.html(preview_html(briefing, generated_at=generated_now(), demo=demo))

@@ -6,7 +6,7 @@ from datetime import datetime
 import streamlit as st
 
 from cgic_data import bulletins
-from cgic_data.briefing_render import PDF_MIME, html_to_pdf
+from cgic_data.briefing_render import PDF_MIME, html_to_pdf, pdf_available
 from cgic_data.queries.bulletin import bulletin_content
 from cgic_ui import lead_picker
 from cgic_ui.context import page_context
@@ -40,15 +40,17 @@ def issued_file(pdf: bool) -> tuple[bytes, int]:
 
 stem = f"bulletin-{content.kind}-{content.subject}"
 what = f"officer-safety bulletin {content.title}"
+pdf_missing = pdf_available()
 with st.container(horizontal=True):
-    audited_download(
-        "Issue bulletin (PDF)",
-        f"{stem}.pdf",
-        what,
-        lambda: issued_file(True),
-        mime=PDF_MIME,
-        icon=":material/picture_as_pdf:",
-    )
+    if pdf_missing is None:
+        audited_download(
+            "Issue bulletin (PDF)",
+            f"{stem}.pdf",
+            what,
+            lambda: issued_file(True),
+            mime=PDF_MIME,
+            icon=":material/picture_as_pdf:",
+        )
     audited_download(
         "Issue bulletin (HTML)",
         f"{stem}.html",
@@ -58,6 +60,8 @@ with st.container(horizontal=True):
         icon=":material/print:",
     )
 
+if pdf_missing:
+    st.info(pdf_missing, icon=":material/info:")
 preview = bulletins.IssuedBulletin("(number given when issued)", viewer.username, datetime.now())
 with st.container(border=True):
     st.html(bulletins.preview_html(content, preview))

@@ -142,3 +142,19 @@ def test_the_page_preview_shows_the_maps_as_images() -> None:
     fragment = preview_html(hostile_briefing(), generated_at=datetime(2026, 12, 1))
     assert "<svg" not in fragment and fragment.count('src="data:image/svg+xml;base64,') == 2
     assert "<script" not in fragment and 'class="cgic-briefing"' in fragment
+
+
+def test_without_pango_the_command_line_says_what_is_missing(
+    engine: Engine, tmp_path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A server without WeasyPrint's libraries gets a reason (and the HTML), not a traceback."""
+    import cgic_data.briefing_render as render
+
+    monkeypatch.setattr(render, "pdf_available", lambda: "PDF needs libpango")
+    with pytest.raises(render.PdfUnavailable):
+        render.html_to_pdf("<p>x</p>")
+    url = engine.url.render_as_string(hide_password=False)
+    args = ["briefing", "--agency", "lab", "--out", str(tmp_path), "--database-url", url]
+    assert main([*args, "--format", "pdf"]) == 2
+    assert "PDF needs libpango" in capsys.readouterr().err
+    assert main([*args, "--format", "html"]) == 0

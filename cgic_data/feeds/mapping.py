@@ -23,6 +23,7 @@ from cgic_data import settings
 from cgic_data.feeds.formats import ColumnType, Feed, feed
 from cgic_data.feeds.problems import FeedFileError, Problem, ProblemKind, shown
 from cgic_data.feeds.read import SourceRow
+from cgic_data.feeds.rules import MatchRule, NoMatch, first_match
 
 
 class MappingError(ValueError):
@@ -46,7 +47,9 @@ class ColumnRule(BaseModel):
     codes: dict[Any, Any] | None = None  # their code -> our value (case-insensitive)
     other_codes: Literal["reject", "keep"] = "reject"
     separator: str | None = None  # splits `column` into an item list
-    default: Any = None  # when their value is empty
+    split: str | None = None  # splits `column` into parts for `rules` (multi-valued cells)
+    rules: list[MatchRule] | None = None  # first rule matching a part gives the value (rules.py)
+    default: Any = None  # when their value is empty (with `rules`: also when none matches)
 
     @model_validator(mode="after")
     def _one_source(self) -> ColumnRule:
@@ -55,6 +58,11 @@ class ColumnRule(BaseModel):
             raise ValueError("give exactly one of: column, value, template, date (+ time)")
         if self.time is not None and self.date is None:
             raise ValueError("`time` goes with `date`")
+        if self.rules is not None or self.split is not None:
+            if self.column is None or not self.rules:
+                raise ValueError("`rules` (a non-empty list) and `split` go with `column`")
+            if self.codes is not None or self.separator is not None or self.format is not None:
+                raise ValueError("`rules` replace `codes`, `separator` and `format`: give one")
         return self
 
 
@@ -277,6 +285,11 @@ class Mapper:
         value = raw.get(rule.column)  # type: ignore[arg-type]
         if _empty(value):
             return rule.default
+        if rule.rules is not None:
+            try:
+                return first_match(rule.rules, str(value), rule.split, rule.default)
+            except NoMatch as bad:
+                raise _BadValue(rule.column, value, bad.expected) from None
         if ours in self._codes:
             key = _code_key(value)
             if key in self._codes[ours]:

@@ -36,7 +36,7 @@ else:  # a page run
             "for demonstration. Not real cases.",
             icon=":material/science:",
         )
-    sidebar_filter(viewer)
+    sidebar_filter(viewer, navigation)
     account_sidebar(viewer)
     record_page_view(viewer, navigation)
     with errors_as_messages(navigation.title):

@@ -16,6 +16,7 @@ from cgic_data.scope import Viewer
 from cgic_ui import links
 from cgic_ui.runtime import cached, store
 from cgic_ui.session import SESSION_KEY
+from cgic_ui.tables import MISSING
 
 LAST_VISIT_KEY = "cgic_last_visit"
 
@@ -55,6 +56,7 @@ def new_leads_panel(viewer: Viewer) -> None:
     st.dataframe(
         shown,
         hide_index=True,
+        placeholder=MISSING,
         column_config={
             **lead_links,
             "change": "New / grew",

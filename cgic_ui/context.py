@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from cgic_data.periods import (
     ALL_DATES,
@@ -30,9 +31,11 @@ from cgic_data.periods import (
 )
 from cgic_data.queries import data_range, reference
 from cgic_data.scope import IncidentFilter, Viewer
+from cgic_ui.navigation import uses_filter
 from cgic_ui.runtime import cached, reference_today
 
 CONTEXT_KEY = "cgic_page_context"
+FILTER_KEYS = ("period", "dates", "agency", "town")  # the filter widgets' keys (and URL names)
 RESUME_PARAM = "open"  # a deep link's page, kept while app.py signs the user in
 APP_ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,8 +79,15 @@ def compared_with(previous: tuple[date, date]) -> str:
     return f"compared with {date_range_text(*previous)}"
 
 
-def sidebar_filter(viewer: Viewer) -> PageContext:
-    """Draw the shared filter in the sidebar and remember the resulting context for the pages."""
+def sidebar_filter(viewer: Viewer, page: StreamlitPage | None = None) -> PageContext:
+    """Draw the shared filter in the sidebar and remember the resulting context for the pages.
+
+    On a page the filter does not narrow (``navigation.uses_filter``: accounts, audit log,
+    import, definitions) nothing is drawn and the context covers all dates and agencies; the
+    choices made on other pages are kept for when the viewer goes back to one.
+    """
+    if page is not None and not uses_filter(page.title):
+        return _unfiltered(viewer)
     agencies = cached(reference.agencies)
     towns = cached(reference.towns)
     today = reference_today()
@@ -104,6 +114,9 @@ def sidebar_filter(viewer: Viewer) -> PageContext:
                 bind="query-params",
             )
             custom = tuple(picked) if isinstance(picked, tuple | list) else (picked,)
+        # No "select all matches" entry: it is first in the list while one types, so Enter
+        # after "Hartford Police" would pick East and West Hartford too; Enter picks the best
+        # match.
         chosen_agencies = st.multiselect(
             "Agencies",
             options=list(agency_names),
@@ -111,6 +124,7 @@ def sidebar_filter(viewer: Viewer) -> PageContext:
             key="agency",
             bind="query-params",
             placeholder="All agencies",
+            select_all=False,
         )
         chosen_towns = st.multiselect(
             "Towns",
@@ -118,6 +132,7 @@ def sidebar_filter(viewer: Viewer) -> PageContext:
             key="town",
             bind="query-params",
             placeholder="All towns",
+            select_all=False,
         )
     start, end = period_dates(period, today, custom)
     context = PageContext(
@@ -133,6 +148,18 @@ def sidebar_filter(viewer: Viewer) -> PageContext:
     )
     st.session_state[CONTEXT_KEY] = context
     data_range_hint(context)
+    return context
+
+
+def _unfiltered(viewer: Viewer) -> PageContext:
+    """The context of a page the filter does not apply to: all dates, all agencies. The filter
+    widgets are not drawn in this run, so Streamlit would drop their values at its end; writing
+    each back keeps them for the next page that draws the filter."""
+    for key in FILTER_KEYS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+    context = PageContext(viewer=viewer, filter=IncidentFilter(), today=reference_today())
+    st.session_state[CONTEXT_KEY] = context
     return context
 
 

@@ -11,6 +11,7 @@ from plotly.subplots import make_subplots
 
 from cgic_data.metrics.backlog import AGE_BUCKETS, BacklogSnapshot
 from cgic_data.metrics.turnaround import DURATION_BINS
+from cgic_ui.figures import LEGEND_BELOW, MARGIN, goal_line
 
 DISCIPLINE_COLOURS = {"firearms/NIBIN": "#2471a3", "DNA": "#8e44ad", "latent prints": "#16a085"}
 PRIORITY_COLOURS = {"routine": "#5d6d7e", "rush": "#d35400", "court date": "#c0392b"}
@@ -23,7 +24,10 @@ BUCKET_COLOURS = dict(
 )
 MEASURE_COLOURS = {"Recovery → entry": "#2471a3", "Receipt → entry": "#17a589"}
 RECEIVED, COMPLETED, OPEN, BACKLOG = "#85929e", "#27ae60", "#1b2631", "#c0392b"
-MARGIN = {"l": 10, "r": 10, "t": 30, "b": 10}
+PANEL_PX, PANEL_TITLE_PX = 210, 24  # the intake chart: one panel per discipline, titled above
+BAR_PX, AGE_CHROME_PX = 28, 120  # the age chart: per bar, and its ticks, axis title and legend
+# A line's label on a white ground: readable where a data line crosses it.
+LINE_LABEL = {"bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 11}}
 
 
 def _colour(group: str) -> str:
@@ -62,7 +66,7 @@ def flow_figure(flow: pd.DataFrame, grain: str, limit_days: int) -> go.Figure:
         rows=len(disciplines),
         cols=1,
         shared_xaxes=True,
-        vertical_spacing=0.08,
+        vertical_spacing=0.1,
         subplot_titles=disciplines,
         specs=[[{"secondary_y": True}] for _ in disciplines],
     )
@@ -119,13 +123,15 @@ def flow_figure(flow: pd.DataFrame, grain: str, limit_days: int) -> go.Figure:
             nticks=4,
             tickformat=",d",
         )
+    # Each panel's title sits above it (the first one in the top margin); the legend goes under
+    # the shared x axis, so no title can fall on it.
     fig.update_layout(
-        height=60 + 210 * len(disciplines),
-        margin=MARGIN,
+        height=90 + PANEL_PX * len(disciplines),
+        margin={**MARGIN, "t": PANEL_TITLE_PX},
         barmode="group",
         bargap=0.25,
         hovermode="x unified",
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "xanchor": "left"},
+        legend=LEGEND_BELOW,
     )
     fig.update_annotations(font_size=13, x=0, xanchor="left")
     return fig
@@ -158,11 +164,13 @@ def age_figure(by_age: pd.DataFrame, top: int = 15) -> go.Figure:
         )
     fig.update_layout(
         barmode="stack",
-        height=90 + 26 * len(totals),
+        # The chrome (ticks, axis title, legend) is fixed: a chart of one bar still has room
+        # for its bar, and its axis title is not pushed onto the tick labels.
+        height=AGE_CHROME_PX + BAR_PX * len(totals),
         margin=MARGIN,
         yaxis={"autorange": "reversed", "automargin": True},
-        xaxis_title="open requests",
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "traceorder": "normal"},
+        xaxis={"title": "open requests", "automargin": True},
+        legend={**LEGEND_BELOW, "traceorder": "normal"},
     )
     return fig
 
@@ -200,13 +208,14 @@ def turnaround_figure(monthly: pd.DataFrame, limit_days: int) -> go.Figure:
         line={"color": BACKLOG, "dash": "dot", "width": 1},
         annotation_text=f"{limit_days} days",
         annotation_position="top left",
+        annotation=LINE_LABEL,
     )
     fig.update_layout(
-        height=360,
+        height=380,
         margin=MARGIN,
         yaxis_title="days, receipt → completion",
         yaxis_rangemode="tozero",
-        legend={"orientation": "h", "y": -0.15},
+        legend=LEGEND_BELOW,
         hovermode="closest",
     )
     return fig
@@ -231,20 +240,15 @@ def entry_distribution_figure(distribution: pd.DataFrame, goal_hours: int) -> go
         )
     bins = list(dict.fromkeys(distribution["bin"]))
     goal_label = next((b for b in bins if b.endswith(f"{goal_hours} h")), None)
-    if goal_label is not None:
-        fig.add_vline(
-            x=bins.index(goal_label) + 0.5,
-            line={"color": BACKLOG, "dash": "dot", "width": 1},
-            annotation_text=f"goal {goal_hours} h",
-            annotation_position="top right",
-        )
     fig.update_layout(
-        height=320,
+        height=340,
         margin=MARGIN,
         barmode="group",
         yaxis_title="entries",
-        legend={"orientation": "h", "y": -0.2},
+        legend=LEGEND_BELOW,
     )
+    if goal_label is not None:
+        goal_line(fig, bins.index(goal_label) + 0.5, f"goal {goal_hours} h", BACKLOG)
     return fig
 
 
@@ -269,10 +273,10 @@ def entry_trend_figure(trend: pd.DataFrame, goal_hours: int) -> go.Figure:
             ),
         )
     fig.update_layout(
-        height=320,
+        height=340,
         margin=MARGIN,
         yaxis={"tickformat": ".0%", "range": [0, 1.05], "title": f"within {goal_hours} h"},
-        legend={"orientation": "h", "y": -0.2},
+        legend=LEGEND_BELOW,
     )
     return fig
 

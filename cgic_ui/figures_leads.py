@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 
 from cgic_data.queries.network import SeriesGraph
 from cgic_data.queries.timeline import EventKind
+from cgic_ui.figures import LEGEND_BELOW, MARGIN
 
 # (symbol, colour) per event kind, in legend order. Colour families: incident red, evidence and
 # lab blue/teal, NIBIN and leads purple, hits green, firearms brown, case events dark grey.
@@ -31,6 +32,8 @@ EVENT_STYLE: dict[str, tuple[str, str]] = {
 WITHIN_GOAL, BEYOND_GOAL = "#95a5a6", "#e74c3c"
 BAR_ALPHA = 0.55  # gap bars sit behind the markers; their hour labels stay fully opaque
 ROW_PX, MIN_TIMELINE_PX = 26, 320
+# A white halo (CSS text-shadow) round a label: readable where an edge or a bar crosses it.
+HALO = "0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff"
 LABEL_SHARE = 0.04  # flagged gaps at least this share of the time axis get their hours written
 
 
@@ -87,7 +90,7 @@ def _gap_trace(
         line={"color": _translucent(colour), "width": 7, "dash": dash},
         text=texts,
         textposition=places,
-        textfont={"size": 10, "color": colour},
+        textfont={"size": 10, "color": colour, "shadow": HALO},
         hovertext=hovers,
         hoverinfo="text",
     )
@@ -144,7 +147,7 @@ def timeline_figure(events: pd.DataFrame, gaps: pd.DataFrame, goal_hours: int) -
         )
     fig.update_layout(
         height=max(MIN_TIMELINE_PX, 140 + ROW_PX * len(labels)),
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        margin=MARGIN,
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "font": {"size": 11}},
         hovermode="closest",
         xaxis={"type": "date", "showgrid": True, "title": None, "range": x_range},
@@ -182,6 +185,28 @@ EDGE_STYLE: dict[str, tuple[str, str]] = {
     "AFIS hit": ("#1e8449", "dot"),
 }
 LABELS_UP_TO = 20  # beyond this many nodes only firearms and subjects carry a label
+# The axes fit the nodes, plus room on each side for the labels of the outermost ones (a share
+# of the nodes' span: wider across, where a label runs beside its node).
+LABEL_ROOM_X, LABEL_ROOM_Y = 0.2, 0.12
+
+
+def _padded_range(values: pd.Series, room: float) -> list[float]:
+    low, high = (float(values.min()), float(values.max())) if len(values) else (-1.0, 1.0)
+    pad = room * max(high - low, 0.5) + 0.05
+    return [low - pad, high + pad]
+
+
+def _label_positions(x: pd.Series, y: pd.Series) -> list[str]:
+    """Each node's label on the side facing away from the layout's centre (0, 0): the edges of
+    a spring layout run inwards, so outside is where the label is least likely to cover a line
+    or another node; on the rim it leans into the room the axis ranges leave."""
+    places = []
+    for dx, dy in zip(x, y, strict=True):
+        if abs(dx) > 2 * abs(dy):
+            places.append("middle right" if dx > 0 else "middle left")
+        else:
+            places.append("top center" if dy >= 0 else "bottom center")
+    return places
 
 
 def network_figure(graph: SeriesGraph) -> go.Figure:
@@ -218,8 +243,9 @@ def network_figure(graph: SeriesGraph) -> go.Figure:
             mode="markers+text" if show_text else "markers",
             name=name,
             text=part["label"],
-            textposition="top center",
-            textfont={"size": 10},
+            textposition=_label_positions(part["x"], part["y"]),
+            textfont={"size": 10, "color": "#333", "shadow": HALO},
+            cliponaxis=False,
             marker={"symbol": symbol, "color": colour, "size": size,
                     "line": {"width": 2 if symbol.endswith("open") else 1, "color": colour}},
             customdata=part[["detail"]].to_numpy(),
@@ -227,12 +253,12 @@ def network_figure(graph: SeriesGraph) -> go.Figure:
         )  # fmt: skip
     hidden = {"visible": False, "showgrid": False, "zeroline": False}
     fig.update_layout(
-        height=min(600, 300 + 15 * len(graph.nodes)),
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "font": {"size": 11}},
+        height=min(640, 340 + 15 * len(graph.nodes)),
+        margin=MARGIN,
+        legend={**LEGEND_BELOW, "font": {"size": 11}},
         hovermode="closest",
-        xaxis={**hidden, "range": [-1.12, 1.12]},
-        yaxis={**hidden, "range": [-1.12, 1.12]},
+        xaxis={**hidden, "range": _padded_range(graph.nodes["x"], LABEL_ROOM_X)},
+        yaxis={**hidden, "range": _padded_range(graph.nodes["y"], LABEL_ROOM_Y)},
         plot_bgcolor="white",
     )
     return fig

@@ -1,7 +1,7 @@
 """Plotly builders for the trace and scorecard pages: pure functions from DataFrames.
 
-Every trace figure carries ATF's caveat inside the figure (``with_caveat``), so a chart copied or
-saved out of the page still says that traced guns are not a random sample.
+ATF's caveat (traced guns are not a random sample) is said once, prominently, at the top of the
+trace page: repeated under every chart it became noise nobody reads.
 
 US states are drawn as a **tile grid map** (one equal square per state, placed roughly where the
 state lies) rather than a ``go.Choropleth``: plotly.js fetches a choropleth's US outline from
@@ -20,11 +20,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cgic_data.metrics.scorecard import Measure
-from cgic_data.metrics.traces import ATF_CAVEAT_SHORT
+from cgic_ui.figures import LEGEND_BELOW, MARGIN
 
 SHORT_COLOUR, LONG_COLOUR, HOME_COLOUR = "#c0392b", "#2471a3", "#7f8c8d"
-MARGIN = {"l": 10, "r": 10, "t": 10, "b": 10}
-CAVEAT_BOTTOM = 84  # px under the plot: tick labels, the axis title, the two caveat lines
 
 # (column, row) of each state in a 12 × 8 grid, north-west at (0, 0); DC and PR included.
 STATE_TILES: dict[str, tuple[int, int]] = {
@@ -42,29 +40,6 @@ STATE_TILES: dict[str, tuple[int, int]] = {
 }  # fmt: skip
 
 
-CAVEAT_NOTE = ATF_CAVEAT_SHORT.replace("; ", ";<br>")
-
-
-def with_caveat(fig: go.Figure) -> go.Figure:
-    """ATF's caveat as a two-line note in the figure's bottom-left corner, below the x axis title
-    (the bottom margin is widened to hold both)."""
-    fig.add_annotation(
-        text=CAVEAT_NOTE,
-        xref="paper",
-        yref="paper",
-        x=0,
-        y=0,
-        yshift=-CAVEAT_BOTTOM + 2,
-        xanchor="left",
-        yanchor="bottom",
-        align="left",
-        showarrow=False,
-        font={"size": 10, "color": "#777"},
-    )
-    fig.update_layout(margin={**MARGIN, "b": CAVEAT_BOTTOM})
-    return fig
-
-
 def ttc_histogram_figure(histogram: pd.DataFrame) -> go.Figure:
     """Guns per year of time-to-crime; the short (< 3 years) bins in red. Suppressed bins are
     left empty."""
@@ -80,11 +55,12 @@ def ttc_histogram_figure(histogram: pd.DataFrame) -> go.Figure:
     )
     fig.update_layout(
         height=320,
+        margin=MARGIN,
         xaxis={"title": "whole years from first retail sale to recovery", "tickangle": 0},
         yaxis_title="guns",
         bargap=0.1,
     )
-    return with_caveat(fig)
+    return fig
 
 
 def ttc_trend_figure(by_month: pd.DataFrame) -> go.Figure:
@@ -119,10 +95,11 @@ def ttc_trend_figure(by_month: pd.DataFrame) -> go.Figure:
             "tickformat": ".0%",
             "showgrid": False,
         },
-        legend={"orientation": "h", "y": 1.12},
+        margin=MARGIN,
+        legend=LEGEND_BELOW,
         hovermode="x unified",
     )
-    return with_caveat(fig)
+    return fig
 
 
 def state_tiles_figure(states: pd.DataFrame, home_state: str) -> go.Figure:
@@ -178,20 +155,27 @@ def state_tiles_figure(states: pd.DataFrame, home_state: str) -> go.Figure:
             line={"color": "#1f4e79", "width": 3},
         )
     fig.update_layout(
-        height=420,
+        height=380,
+        margin=MARGIN,
         xaxis={"visible": False},
         yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"},
         plot_bgcolor="white",
     )
-    return with_caveat(fig)
+    return fig
 
 
-def top_states_figure(states: pd.DataFrame, home_state: str, limit: int = 12) -> go.Figure:
+def top_states_figure(states: pd.DataFrame, home_state: str, limit: int = 12) -> go.Figure | None:
     """Stacked horizontal bars for the states that sold the most guns: under 3 years (red), then
-    the rest (blue; the home state grey). Suppressed states are left out."""
-    top = states.dropna(subset=["guns", "short_ttc"]).head(limit).iloc[::-1]
-    short = top["short_ttc"].astype(int)
+    the rest (blue; the home state's grey, with its own legend entry so every colour is named).
+    Suppressed states are left out; None when no state is left to draw (say so instead of
+    drawing bare axes)."""
+    top = states.dropna(subset=["guns"]).head(limit).iloc[::-1]
+    if top.empty:
+        return None
+    # An unknown short-TTC count (suppressed) counts with the rest, as the legend says.
+    short = top["short_ttc"].astype("Float64").fillna(0).astype(int)
     rest = top["guns"].astype(int) - short
+    home = top["dealer_state"] == home_state
     fig = go.Figure()
     fig.add_bar(
         y=top["dealer_state"],
@@ -201,22 +185,30 @@ def top_states_figure(states: pd.DataFrame, home_state: str, limit: int = 12) ->
         marker_color=SHORT_COLOUR,
         hovertemplate="%{y}: %{x} guns under 3 years<extra></extra>",
     )
-    fig.add_bar(
-        y=top["dealer_state"],
-        x=rest,
-        orientation="h",
-        name="3 years or more, or unknown",
-        marker_color=[HOME_COLOUR if s == home_state else LONG_COLOUR for s in top["dealer_state"]],
-        customdata=top["guns"].astype(int),
-        hovertemplate="%{y}: %{customdata} guns in all<extra></extra>",
-    )
+    for name, part, colour in [
+        ("3+ years or unknown", ~home, LONG_COLOUR),
+        (f"3+ years or unknown, {home_state}", home, HOME_COLOUR),
+    ]:
+        if not part.any():
+            continue
+        fig.add_bar(
+            y=top["dealer_state"][part],
+            x=rest[part],
+            orientation="h",
+            name=name,
+            marker_color=colour,
+            customdata=top["guns"][part].astype(int),
+            hovertemplate="%{y}: %{customdata} guns in all<extra></extra>",
+        )
     fig.update_layout(
         barmode="stack",
-        height=max(240, 24 * len(top) + 140),
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
-        xaxis_title="guns",
+        height=max(240, 26 * len(top) + 150),
+        margin=MARGIN,
+        legend={**LEGEND_BELOW, "traceorder": "normal"},
+        xaxis={"title": "guns", "dtick": 1 if int(top["guns"].max()) < 6 else None},
+        yaxis={"categoryorder": "array", "categoryarray": list(top["dealer_state"])},
     )
-    return with_caveat(fig)
+    return fig
 
 
 def indicators_figure(indicators: pd.DataFrame) -> go.Figure:
@@ -232,8 +224,8 @@ def indicators_figure(indicators: pd.DataFrame) -> go.Figure:
             hovertemplate="%{y}: %{x} guns (%{customdata:.0%})<extra></extra>",
         )
     )
-    fig.update_layout(height=300, xaxis_title="guns")
-    return with_caveat(fig)
+    fig.update_layout(height=300, margin=MARGIN, xaxis_title="guns")
+    return fig
 
 
 # --- the scorecard ---------------------------------------------------------------------------------
@@ -312,11 +304,18 @@ def scorecard_trend(by_month: pd.DataFrame, measure: Measure, goal: int) -> go.F
     )
     if measure.unit == "hours":
         fig.add_hline(
-            y=goal, line_dash="dash", line_color="#c0392b", annotation_text=f"goal {goal} h"
+            y=goal,
+            line_dash="dash",
+            line_color="#c0392b",
+            annotation_text=f"goal {goal} h",
+            annotation={"bgcolor": "rgba(255,255,255,0.85)"},  # readable where the line crosses
         )
         fig.update_yaxes(title="hours (median)", rangemode="tozero")
     else:
         fig.update_yaxes(title="share", range=[0, 1.05], tickformat=".0%")
+    # One tick per month, as the points are: plotly's own ticks fall on weeks ("Nov 8") when
+    # the window is a month or two.
+    fig.update_xaxes(dtick="M1", tickformat="%b %Y")
     fig.update_layout(height=260, margin=MARGIN, showlegend=False)
     return fig
 

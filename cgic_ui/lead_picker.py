@@ -22,6 +22,7 @@ from cgic_data.queries.lead_selection import LeadSelection
 from cgic_ui import links
 from cgic_ui.context import PageContext
 from cgic_ui.runtime import cached, store
+from cgic_ui.tables import MISSING
 
 LEAD, SERIES = "Lead", "Series"
 AUDITED_KEY = "cgic_lead_views_audited"
@@ -105,6 +106,7 @@ def _lead_list(leads: pd.DataFrame, page: str, noun: str) -> None:
     st.dataframe(
         table[["link", "issued_at", "status"]],
         hide_index=True,
+        placeholder=MISSING,
         column_config={
             "link": links.link_column("Lead" if noun == "lead" else "Series of lead", noun),
             "issued_at": st.column_config.DatetimeColumn("Issued", format="YYYY-MM-DD"),
@@ -135,6 +137,7 @@ def _starting_points(ctx: PageContext, page: str, noun: str) -> None:
             ["link", "incidents", "last"]
         ],
         hide_index=True,
+        placeholder=MISSING,
         column_config={
             "link": links.link_column("Series", "series"),
             "incidents": st.column_config.NumberColumn("Incidents you may see"),

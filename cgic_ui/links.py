@@ -25,6 +25,7 @@ LEAD_VIEWS = {  # page url path -> (label, icon) of the views every lead or seri
     "bulletin": ("Bulletin", ":material/campaign:"),  # the officer-safety bulletin (issue 19)
 }
 Params = Mapping[str, str | Sequence[str] | None]
+LINK_PX_PER_CHAR, LINK_PADDING_PX = 8, 24  # a table's 14 px font: digits and capitals
 
 
 def context_params() -> dict[str, list[str]]:
@@ -131,8 +132,18 @@ def with_links(
             else None
             for i, v in enumerate(frame[column])
         ]
-        config[column] = link_column((labels or {}).get(column, title), param)
+        config[column] = link_column(
+            (labels or {}).get(column, title), param, width=_link_width(frame[column])
+        )
     return shown, config
+
+
+def _link_width(identifiers: pd.Series) -> int:
+    """Pixels for a column of identifiers shown as links: the grid sizes a link column from
+    its first rows, and a column whose first cells are empty came out too narrow for the
+    numbers below (an incident number cut to 'BPD-2026-0…')."""
+    longest = max((len(v) for v in identifiers if isinstance(v, str)), default=0)
+    return min(max(LINK_PX_PER_CHAR * longest + LINK_PADDING_PX, 80), 240)
 
 
 def _text(value: object) -> str | None:

@@ -20,6 +20,9 @@ class PageSpec:
     icon: str
     section: str
     roles: frozenset[Role] = ALL_ROLES
+    # Whether the shared sidebar filter (period, agencies, towns) narrows what the page shows;
+    # on a page it does not, the filter is not drawn: a control that does nothing misleads.
+    filtered: bool = True
 
 
 PAGES: list[PageSpec] = [
@@ -37,12 +40,32 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/scorecard.py", "Timeliness scorecard", ":material/timer:", "Intelligence"),
     PageSpec("pages/briefings.py", "Weekly briefing", ":material/summarize:", "Intelligence"),
     PageSpec(
-        "pages/admin.py", "Accounts", ":material/manage_accounts:", "Administration", ADMIN_ONLY
+        "pages/admin.py",
+        "Accounts",
+        ":material/manage_accounts:",
+        "Administration",
+        ADMIN_ONLY,
+        filtered=False,
     ),
-    PageSpec("pages/audit.py", "Audit log", ":material/policy:", "Administration", ADMIN_ONLY),
-    PageSpec("pages/import.py", "Import", ":material/upload_file:", "Data", ADMIN_ONLY),
-    PageSpec("pages/definitions.py", "Definitions", ":material/menu_book:", "Help"),
+    PageSpec(
+        "pages/audit.py",
+        "Audit log",
+        ":material/policy:",
+        "Administration",
+        ADMIN_ONLY,
+        filtered=False,
+    ),
+    PageSpec(
+        "pages/import.py", "Import", ":material/upload_file:", "Data", ADMIN_ONLY, filtered=False
+    ),
+    PageSpec("pages/definitions.py", "Definitions", ":material/menu_book:", "Help", filtered=False),
 ]
+
+
+def uses_filter(title: str) -> bool:
+    """Whether the page titled ``title`` reads the shared sidebar filter (an unknown title, such
+    as the sign-in page's, does not)."""
+    return any(spec.filtered for spec in PAGES if spec.title == title)
 
 
 def page_paths_for(role: Role) -> set[str]:

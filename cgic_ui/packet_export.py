@@ -151,8 +151,8 @@ def packet_downloads(packet: Packet, *, generated_by: str, demo: bool) -> None:
         )
         return html.encode("utf-8"), rows
 
-    left, right = st.columns(2)
-    with left:
+    row = st.container(horizontal=True)  # side by side, each as wide as its label
+    with row:
         audited_download(
             "Excel workbook",
             f"{stem}.xlsx",
@@ -160,7 +160,6 @@ def packet_downloads(packet: Packet, *, generated_by: str, demo: bool) -> None:
             lambda: (packet_workbook(packet), rows),
             mime=EXCEL_MIME,
         )
-    with right:
         audited_download(
             "Printable case file (HTML)",
             f"{stem}.html",

@@ -8,7 +8,8 @@ from the frame, so it keeps the plain identifiers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pandas as pd
@@ -18,6 +19,17 @@ from cgic_ui import links
 from cgic_ui.packet_export import readable
 
 WHEN = "YYYY-MM-DD HH:mm"
+# What an empty cell reads in a shown table (``st.dataframe(placeholder=...)``; Streamlit's own
+# is the word "None"). Exports keep empty cells empty.
+MISSING = "—"
+
+
+def whole_percents(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its shares (columns named ``*_share``, 0 to 1) rounded to whole percents
+    for a table's ``format="percent"``, which otherwise prints '45.45%' and '16.67%': false
+    precision on counts of a few incidents. Exports keep the exact shares."""
+    shares = [c for c in frame.columns if str(c).endswith("_share")]
+    return frame.astype({c: "float64" for c in shares}).round({c: 2 for c in shares})
 
 
 def linked_table(
@@ -42,7 +54,38 @@ def linked_table(
     st.dataframe(
         shown.rename(columns=names),
         hide_index=True,
+        placeholder=MISSING,
         column_config=column_config,
         key=key,
         **options,
     )
+
+
+def key_values(detail: object) -> str:
+    """A JSON detail (an audit row's) as 'key: value · key: value' for a table cell: raw JSON
+    is cut off after its first braces and quotes. Nested keys read 'filter start', lists are
+    joined, empty values left out; text that is not a JSON object is shown as it is."""
+    if not isinstance(detail, str) or not detail:
+        return ""
+    try:
+        data = json.loads(detail)
+    except ValueError:
+        return detail
+    if not isinstance(data, dict):
+        return detail
+    return " · ".join(f"{key}: {value}" for key, value in _flat(data))
+
+
+def _flat(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    for key, value in data.items():
+        name = f"{prefix}{key}".replace("_", " ")
+        if isinstance(value, Mapping):
+            yield from _flat(value, f"{name} ")
+        elif value is None or value in ("", [], ()):
+            continue
+        elif isinstance(value, bool):
+            yield name, "yes" if value else "no"
+        elif isinstance(value, list | tuple):
+            yield name, ", ".join(str(item) for item in value)
+        else:
+            yield name, str(value)

@@ -15,6 +15,7 @@ from cgic_data.queries import reference
 from cgic_data.schema import Role
 from cgic_ui.context import page_context
 from cgic_ui.runtime import cached, store
+from cgic_ui.tables import MISSING
 
 FLASH_KEY = "admin-flash"
 ALL_AGENCIES = "All agencies (CGIC/lab staff)"
@@ -79,6 +80,7 @@ st.dataframe(
         ]
     ],
     hide_index=True,
+    placeholder=MISSING,
     width="stretch",
     column_config={
         "username": "Username",

@@ -5,6 +5,7 @@ an export goes through ``cgic_ui.exports`` ('export'). Results are read fresh, n
 log of who looked at what must be current.
 """
 
+import json
 from dataclasses import asdict
 from datetime import date, timedelta
 
@@ -21,6 +22,7 @@ from cgic_data.queries.audit_log import (
 from cgic_ui.context import page_context
 from cgic_ui.exports import csv_download
 from cgic_ui.runtime import store
+from cgic_ui.tables import MISSING, key_values
 
 SHOWN_ROWS = 1000
 EXPORT_ROWS = 50_000
@@ -36,7 +38,7 @@ st.title("Audit log")
 st.caption(
     "Every sign-in (ok or failed), page view with its filter, search with its purpose, lead "
     "packet, export, import and account change, and every look at this log. Append-only; kept "
-    "at least 365 days. This filter is the page's own: the sidebar filter does not apply here."
+    "at least 365 days. Select a row to read its whole detail."
 )
 
 actions, outcomes = audit_vocabulary(store(), ctx.viewer)
@@ -70,10 +72,14 @@ st.markdown(
     f"**{total:,}** matching rows"
     + (f"; the newest {SHOWN_ROWS:,} are shown." if total > SHOWN_ROWS else ".")
 )
-st.dataframe(
-    rows,
+picked = st.dataframe(
+    rows.assign(detail=rows["detail"].map(key_values)),  # the CSV keeps the JSON
     hide_index=True,
+    placeholder=MISSING,
     width="stretch",
+    key="audit-rows",
+    on_select="rerun",
+    selection_mode="single-row",
     column_config={
         "at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm:ss"),
         "username": "User",
@@ -85,6 +91,16 @@ st.dataframe(
         "detail": st.column_config.TextColumn("Detail", width="large"),
     },
 )
+selected = picked.selection.rows
+if selected:
+    row = rows.iloc[selected[0]]
+    with st.container(border=True):
+        st.markdown(f"**{row['action']}** by {row['username']} at {row['at']:%Y-%m-%d %H:%M:%S}")
+        detail = row["detail"]
+        try:
+            st.json(json.loads(detail) if detail else {}, expanded=True)
+        except ValueError:
+            st.text(detail)
 if total:
     export = rows if total <= SHOWN_ROWS else search_audit(store(), ctx.viewer, query, EXPORT_ROWS)
     csv_download(

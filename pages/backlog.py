@@ -20,7 +20,9 @@ from cgic_ui import figures_backlog as fb
 from cgic_ui import links
 from cgic_ui.context import page_context
 from cgic_ui.exports import csv_download
+from cgic_ui.layout import tile_columns
 from cgic_ui.runtime import cached
+from cgic_ui.tables import MISSING, whole_percents
 
 FLOW_WEEKS = 26  # the intake chart shows at least this many weeks
 TREND_DAYS = 365  # monthly trends show at least a year
@@ -43,8 +45,10 @@ def month_of(day: date | None) -> date | None:
 
 
 st.title("Lab backlog")
-disciplines_col, priorities_col, grain_col = st.columns([3, 2, 1])
-disciplines = disciplines_col.multiselect(
+# One flowing row: the chart-grain control takes the width its two buttons need (a fixed sixth
+# of the row cut "Monthly" off at a laptop's width), the pickers share the rest.
+controls = st.container(horizontal=True)
+disciplines = controls.multiselect(
     "Disciplines",
     options=list(Discipline),
     format_func=str,
@@ -52,7 +56,7 @@ disciplines = disciplines_col.multiselect(
     bind="query-params",
     placeholder="All disciplines",
 )
-priorities = priorities_col.multiselect(
+priorities = controls.multiselect(
     "Priorities",
     options=list(Priority),
     format_func=str,
@@ -60,7 +64,7 @@ priorities = priorities_col.multiselect(
     bind="query-params",
     placeholder="All priorities",
 )
-grain = grain_col.segmented_control(
+grain = controls.segmented_control(
     "Chart by",
     options=list(GRAIN_LABELS),
     format_func=GRAIN_LABELS.get,
@@ -97,8 +101,12 @@ flow_start = widened(7 * FLOW_WEEKS)
 flow = cached(throughput.flow_by_period, viewer, filt, lab, flow_start, as_of, grain)
 totals = flow.groupby("period")[["open_at_end", "backlog_at_end"]].sum()
 vs = f"vs {previous_day:%b %d}"
-vs_flows = f"vs {date_range_text(previous_start, previous_day)}"
-state = st.columns(4)
+# Short enough for a quarter-width tile (the caption above names the exact dates).
+vs_flows = f"vs {previous_start:%b %d} – {previous_day:%b %d}"
+state = tile_columns(
+    ["Open requests", f"Backlog (> {limit} days)", "Average age of backlog", "Oldest open request"],
+    helped=True,
+)
 for column, (label, value, old, spark) in zip(
     state,
     [
@@ -142,7 +150,15 @@ for column, (label, value, old, help_text) in zip(
         border=True,
         height="stretch",
     )
-flows = st.columns(4)
+flows = tile_columns(
+    [
+        f"Received {window}",
+        f"Completed {window}",
+        f"Completed within {limit} days",
+        "Days to clear backlog",
+    ],
+    helped=True,
+)
 flows[0].metric(
     f"Received {window}",
     f"{now.received:,}",
@@ -217,6 +233,7 @@ for tab, by, title in zip(
     tab.dataframe(
         change,
         hide_index=True,
+        placeholder=MISSING,
         column_config={**change_config, "group": title, **oldest},
         column_order=[
             "group",
@@ -274,8 +291,9 @@ else:
     overall = turnarounds.overall
     st.markdown(f"**Completions in the period** ({period_text})")
     st.dataframe(
-        overall[["group", *turnaround.SUMMARY_COLUMNS]],
+        whole_percents(overall[["group", *turnaround.SUMMARY_COLUMNS]]),
         hide_index=True,
+        placeholder=MISSING,
         column_config={
             "group": split.capitalize(),
             "completed": st.column_config.NumberColumn("Completed"),
@@ -306,8 +324,9 @@ else:
     share = st.column_config.ProgressColumn
     st.markdown(f"**Per submitting agency** ({period_text})")
     st.dataframe(
-        by_agency,
+        whole_percents(by_agency),
         hide_index=True,
+        placeholder=MISSING,
         column_config={
             "agency": "Agency",
             "entries": st.column_config.NumberColumn("Entries"),
@@ -342,14 +361,21 @@ if table.empty:
 else:
     st.caption(f"{len(table):,} open requests on {as_of:%b %d, %Y}, oldest first.")
     shown, case_links = links.with_links(table)  # lab case and incident open their record
+    # The age bucket repeats the age (the pills above pick by it) and re-opening is rare: both
+    # stay in the CSV, and a column of blanks is not shown.
+    columns = [c for c in shown.columns if c != "age_bucket"]
+    if shown["reopened_at"].isna().all():
+        columns.remove("reopened_at")
     st.dataframe(
         shown,
+        column_order=columns,
         hide_index=True,
+        placeholder=MISSING,
         height=420,
         column_config={
             **case_links,
             "discipline": "Discipline",
-            "priority": st.column_config.TextColumn("Priority", width=90),
+            "priority": st.column_config.TextColumn("Priority", width=80),
             "agency": "Submitting agency",
             "received_at": st.column_config.DatetimeColumn("Received", format="YYYY-MM-DD"),
             "reopened_at": st.column_config.DatetimeColumn("Re-opened", format="YYYY-MM-DD"),

@@ -10,6 +10,7 @@ from cgic_data.feeds.preview import available_mappings, preview
 from cgic_ui.context import page_context
 from cgic_ui.exports import csv_download
 from cgic_ui.runtime import cached, store
+from cgic_ui.tables import MISSING
 
 RESULT_KEY = "cgic_import_result"
 NO_MAPPING = "None: the file uses our column names"
@@ -61,6 +62,7 @@ def show_result(result: ImportResult) -> None:
                 for p in result.problems[:SHOWN_PROBLEMS]
             ],
             hide_index=True,
+            placeholder=MISSING,
         )
         if len(result.problems) > SHOWN_PROBLEMS:
             st.caption(f"The first {SHOWN_PROBLEMS:,} of {len(result.problems):,} problems.")
@@ -133,8 +135,8 @@ with load_tab:
             first = len(shown.raw) if shown.raw is not None else 0
             st.caption(f"{shown.source_rows:,} data rows ({shown.format}); the first {first}:")
             as_file, as_ours = st.tabs(["As the file has them", "As our columns"])
-            as_file.dataframe(shown.raw, hide_index=True)
-            as_ours.dataframe(shown.mapped, hide_index=True)
+            as_file.dataframe(shown.raw, hide_index=True, placeholder=MISSING)
+            as_ours.dataframe(shown.mapped, hide_index=True, placeholder=MISSING)
         check, load = st.columns(2)
         dry_run = check.button("Validate (write nothing)", icon=":material/rule:", width="stretch")
         commit = load.button("Load", type="primary", icon=":material/upload:", width="stretch")
@@ -164,6 +166,7 @@ with history_tab:
         st.dataframe(
             recent,
             hide_index=True,
+            placeholder=MISSING,
             column_config={
                 "id": st.column_config.NumberColumn("Batch", format="%d"),
                 "started_at": st.column_config.DatetimeColumn("Started", format="YYYY-MM-DD HH:mm"),
@@ -190,4 +193,4 @@ with history_tab:
                 f"{total:,} problems"
                 + (f"; the first {len(problems):,}" if total > len(problems) else "")
             )
-            st.dataframe(problems, hide_index=True)
+            st.dataframe(problems, hide_index=True, placeholder=MISSING)

@@ -15,6 +15,7 @@ from cgic_ui.lead_exports import deferred_download
 from cgic_ui.lead_picker import view_params
 from cgic_ui.packet_export import readable
 from cgic_ui.runtime import cached, store
+from cgic_ui.tables import MISSING
 
 PACKET = "pages/packet.py"
 # Age choice -> (min, max) whole days since issue.
@@ -36,7 +37,7 @@ st.caption(
     f"**{lead_labels.UNCONFIRMED_LABEL}**."
 )
 
-status_col, age_col, size_col, work_col = st.columns([3, 2, 1, 3])
+status_col, age_col, size_col, work_col = st.columns([3, 2, 2, 3])  # labels on one line
 statuses = status_col.multiselect(
     "Status", STATUS_NAMES, key="lead_status", bind="query-params", placeholder="All statuses"
 )
@@ -179,6 +180,7 @@ def lead_rows(frame: pd.DataFrame, columns: list[str], key: str) -> None:
     picked = st.dataframe(
         frame,
         hide_index=True,
+        placeholder=MISSING,
         column_order=columns,
         column_config=LEAD_CONFIG,
         on_select="rerun",
@@ -262,6 +264,7 @@ if series_tab.open:
             picked = st.dataframe(
                 series,
                 hide_index=True,
+                placeholder=MISSING,
                 column_order=[
                     "packet",
                     "map",
@@ -321,12 +324,9 @@ def series_export() -> pd.DataFrame:
 
 
 st.caption("Exports hold every matching row; the file is built when you click.")
-csv_col, series_csv_col, excel_col = st.columns(3)
-with csv_col:
+with st.container(horizontal=True):  # buttons side by side, not spread over thirds
     deferred_download("Leads CSV", "leads.csv", "leads table", lead_export, viewer, filt)
-with series_csv_col:
     deferred_download("Series CSV", "series.csv", "series table", series_export, viewer, filt)
-with excel_col:
     deferred_download(
         "Leads and series (Excel)",
         "leads-and-series.xlsx",

@@ -8,7 +8,9 @@ from cgic_ui import lead_picker, links
 from cgic_ui.context import page_context
 from cgic_ui.exports import csv_download
 from cgic_ui.figures_leads import network_figure
+from cgic_ui.layout import tile_columns
 from cgic_ui.runtime import cached
+from cgic_ui.tables import MISSING
 
 NODE_VIEWS = {"lead": links.lead_url, "incident": links.incident_url, "firearm": links.firearm_url}
 
@@ -29,7 +31,7 @@ if selection is not None:
         ("Subjects", graph.count("subject")),
         ("Connected parts", graph.components),
     ]
-    for column, (label, value) in zip(st.columns(len(counts)), counts, strict=True):
+    for column, (label, value) in zip(tile_columns([c[0] for c in counts]), counts, strict=True):
         column.metric(label, f"{value:,}", border=True)
     if graph.nodes.empty:
         st.info("Nothing of this selection is visible to you.")
@@ -50,6 +52,7 @@ if selection is not None:
             st.dataframe(
                 nodes.assign(view=views),
                 hide_index=True,
+                placeholder=MISSING,
                 column_config={
                     "component": st.column_config.NumberColumn("Part"),
                     "view": st.column_config.LinkColumn("Open", display_text=r"^(\w+)\?"),
@@ -69,6 +72,7 @@ else:
     st.dataframe(
         subjects,
         hide_index=True,
+        placeholder=MISSING,
         column_config={
             "subject_ref": "Subject",
             "series_count": st.column_config.NumberColumn("Series"),

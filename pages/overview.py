@@ -14,7 +14,9 @@ from cgic_ui.alerts import new_leads_panel
 from cgic_ui.bulletin_count import bulletins_line
 from cgic_ui.context import compared_with, page_context
 from cgic_ui.figures import weekly_trend_figure
+from cgic_ui.layout import tile_columns
 from cgic_ui.runtime import cached
+from cgic_ui.tables import MISSING, whole_percents
 
 TREND_WEEKS = 26
 
@@ -34,7 +36,7 @@ if previous := ctx.previous_dates():
 else:
     st.caption(f"{ctx.period_label} (pick a bounded period to compare with the one before)")
 labels = overview.PeriodCounts.labels()
-for column, key in zip(st.columns(len(labels)), labels, strict=True):
+for column, key in zip(tile_columns(list(labels.values()), helped=True), labels, strict=True):
     # More shootings is bad news (red); more entries, leads and hits is good (green).
     bad_when_up = key in {"shootings", "victims"}
     column.metric(
@@ -55,8 +57,9 @@ if statewide is not None and not ctx.viewer.sees_all_agencies:
         "gun_recoveries": "Gun recoveries",
         "victims": "Victims shot",
     }
+    titles = [f"{label} statewide" for label in state_labels.values()]
     for column, (key, label) in zip(
-        st.columns(len(state_labels)), state_labels.items(), strict=True
+        tile_columns(titles, helped=True), state_labels.items(), strict=True
     ):
         value = getattr(statewide, key)
         column.metric(
@@ -79,66 +82,69 @@ if trend.empty:
 else:
     st.plotly_chart(weekly_trend_figure(trend), width="stretch")
 
-left, right = st.columns([3, 2])
-with left:
-    st.subheader("Most active series")
-    st.caption("Incidents joined by NIBIN leads; ranked by incidents in the period.")
-    series = cached(overview.most_active_series, ctx.viewer, filt)
-    if series.empty:
-        st.info("No series with incidents in this period.")
-    else:
-        ids = series["series_id"]
-        st.dataframe(
-            series.assign(
-                series_id=ids.map(lambda s: links.series_url(s, "network")),
-                on_map=ids.map(lambda s: links.series_url(s, "map")),
-                timeline=ids.map(lambda s: links.series_url(s, "timeline")),
+# One table under the other, each the page's full width: side by side, each got half
+# and cut its last columns (Agencies, 'Within 48 h') off at a laptop's width.
+st.subheader("Most active series")
+st.caption("Incidents joined by NIBIN leads; ranked by incidents in the period.")
+series = cached(overview.most_active_series, ctx.viewer, filt)
+if series.empty:
+    st.info("No series with incidents in this period.")
+else:
+    ids = series["series_id"]
+    st.dataframe(
+        series.assign(
+            series_id=ids.map(lambda s: links.series_url(s, "network")),
+            on_map=ids.map(lambda s: links.series_url(s, "map")),
+            timeline=ids.map(lambda s: links.series_url(s, "timeline")),
+        ),
+        hide_index=True,
+        placeholder=MISSING,
+        column_order=[
+            "series_id",
+            "on_map",
+            "timeline",
+            "incidents_in_period",
+            "incidents",
+            "victims",
+            "first",
+            "last",
+            "agencies",
+            "towns",
+        ],
+        column_config={
+            "series_id": links.link_column(
+                "Series (first lead)", "series", help="Open its network"
             ),
-            hide_index=True,
-            column_order=[
-                "series_id",
-                "on_map",
-                "timeline",
-                "incidents_in_period",
-                "incidents",
-                "first",
-                "last",
-                "agencies",
-                "towns",
-                "victims",
-            ],
-            column_config={
-                "series_id": links.link_column(
-                    "Series (first lead)", "series", help="Open its network"
-                ),
-                "on_map": st.column_config.LinkColumn("Map", display_text="Map"),
-                "timeline": st.column_config.LinkColumn("Timeline", display_text="Timeline"),
-                "incidents_in_period": st.column_config.NumberColumn("In period"),
-                "incidents": st.column_config.NumberColumn("Incidents"),
-                "first": st.column_config.DatetimeColumn("First", format="YYYY-MM-DD"),
-                "last": st.column_config.DatetimeColumn("Last", format="YYYY-MM-DD"),
-                "agencies": "Agencies",
-                "towns": "Towns",
-                "victims": st.column_config.NumberColumn("Victims"),
-            },
-        )
-with right:
-    goal_hours = settings.int_setting(settings.NIBIN_GOAL_HOURS)
-    st.subheader("NIBIN timeliness")
-    st.caption(f"Recovery → NIBIN entry of cartridge cases; goal {goal_hours} h.")
-    timeliness = cached(overview.nibin_timeliness_by_agency, ctx.viewer, filt)
-    if timeliness.empty:
-        st.info("No NIBIN entries for incidents in this period.")
-    else:
-        st.dataframe(
-            timeliness,
-            hide_index=True,
-            column_config={
-                "agency": "Agency",
-                "entries": st.column_config.NumberColumn("Entries"),
-                "median_days": st.column_config.NumberColumn("Median days", format="%.1f"),
-                "within_goal_share": st.column_config.ProgressColumn(
-                    f"Within {goal_hours} h", format="percent", min_value=0.0, max_value=1.0
-                ),
-            },
-        )
+            "on_map": st.column_config.LinkColumn("Map", display_text="Map"),
+            "timeline": st.column_config.LinkColumn("Timeline", display_text="Timeline"),
+            "incidents_in_period": st.column_config.NumberColumn("In period"),
+            "incidents": st.column_config.NumberColumn("Incidents"),
+            "first": st.column_config.DatetimeColumn("First", format="YYYY-MM-DD"),
+            "last": st.column_config.DatetimeColumn("Last", format="YYYY-MM-DD"),
+            # A long list is cut in its cell (whole on hover) rather than widening the table
+            # past the page.
+            "agencies": st.column_config.TextColumn("Agencies", width="medium"),
+            "towns": st.column_config.TextColumn("Towns", width="medium"),
+            "victims": st.column_config.NumberColumn("Victims"),
+        },
+    )
+goal_hours = settings.int_setting(settings.NIBIN_GOAL_HOURS)
+st.subheader("NIBIN timeliness")
+st.caption(f"Recovery → NIBIN entry of cartridge cases; goal {goal_hours} h.")
+timeliness = cached(overview.nibin_timeliness_by_agency, ctx.viewer, filt)
+if timeliness.empty:
+    st.info("No NIBIN entries for incidents in this period.")
+else:
+    st.dataframe(
+        whole_percents(timeliness),
+        hide_index=True,
+        placeholder=MISSING,
+        column_config={
+            "agency": "Agency",
+            "entries": st.column_config.NumberColumn("Entries"),
+            "median_days": st.column_config.NumberColumn("Median days", format="%.1f"),
+            "within_goal_share": st.column_config.ProgressColumn(
+                f"Within {goal_hours} h", format="percent", min_value=0.0, max_value=1.0
+            ),
+        },
+    )

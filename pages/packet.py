@@ -10,6 +10,7 @@ from cgic_data.queries import packet as packets
 from cgic_data.queries.lead_selection import LeadSelection
 from cgic_ui import lead_picker
 from cgic_ui.context import page_context
+from cgic_ui.layout import tile_columns
 from cgic_ui.packet_export import TRACE_CAVEAT, packet_downloads
 from cgic_ui.packet_map import located, packet_map_figure
 from cgic_ui.runtime import cached, store, store_facts
@@ -78,12 +79,12 @@ figures = [
     ("CODIS hits", int(header["CODIS hits"])),
     ("AFIS hits", int(header["AFIS hits"])),
 ]
-for column, (label, value) in zip(st.columns(len(figures)), figures, strict=True):
+for column, (label, value) in zip(tile_columns([f[0] for f in figures]), figures, strict=True):
     column.metric(label, f"{value:,}", border=True)
 
+st.subheader(packet.title)  # above both columns: in the narrow one a lead number broke in two
 facts_col, map_col = st.columns([2, 3])
 with facts_col:
-    st.subheader(packet.title)
     facts = pd.DataFrame(list(header.items()), columns=["Fact", "Value"]).set_index("Fact")
     st.table(facts, border="horizontal", hide_header=True)
 with map_col:
@@ -92,24 +93,28 @@ with map_col:
     else:
         st.plotly_chart(packet_map_figure(incidents), width="stretch", key="packet_map")
 
-# --- links and exports -------------------------------------------------------------------------
+# --- links and exports: under the map, beside the long facts table ------------------------------
 own = lead_picker.view_params(
     selection.kind,
     selection.asked_for if selection.kind == "lead" else selection.series_id or selection.asked_for,
 )
-links = st.columns(3)
-links[0].page_link(
-    "pages/timeline.py", label="Timeline", icon=":material/timeline:", query_params=own
-)
-links[1].page_link("pages/network.py", label="Network", icon=":material/hub:", query_params=own)
-if selection.kind == "lead" and selection.series_id:
-    links[2].page_link(
-        "pages/packet.py",
-        label=f"Packet of the whole series {selection.series_id}",
-        icon=":material/account_tree:",
-        query_params=lead_picker.view_params("series", selection.series_id),
+with map_col:
+    # A flowing row: each link as wide as its words (in a third of the row, the long series
+    # link was cut off).
+    links = st.container(horizontal=True)
+    links.page_link(
+        "pages/timeline.py", label="Timeline", icon=":material/timeline:", query_params=own
     )
-packet_downloads(packet, generated_by=ctx.viewer.username, demo=store_facts().get("demo") == "true")
+    links.page_link("pages/network.py", label="Network", icon=":material/hub:", query_params=own)
+    if selection.kind == "lead" and selection.series_id:
+        links.page_link(
+            "pages/packet.py",
+            label=f"Packet of the whole series {selection.series_id}",
+            icon=":material/account_tree:",
+            query_params=lead_picker.view_params("series", selection.series_id),
+        )
+    demo = store_facts().get("demo") == "true"
+    packet_downloads(packet, generated_by=ctx.viewer.username, demo=demo)
 
 # --- lead work ---------------------------------------------------------------------------------
 if selection.kind == "lead" and leadwork.may_work_leads(ctx.viewer):

@@ -9,6 +9,7 @@ from cgic_ui.context import page_context
 from cgic_ui.exports import csv_download
 from cgic_ui.figures_trace import scorecard_heatmap, scorecard_trend
 from cgic_ui.runtime import cached
+from cgic_ui.tables import MISSING, whole_percents
 
 TOP_AGENCIES = 15
 
@@ -69,8 +70,9 @@ else:
 
     st.subheader(f"{'Every agency' if ctx.viewer.sees_all_agencies else 'Your agency'}, {span}")
     st.dataframe(
-        card.by_agency,
+        whole_percents(card.by_agency),
         hide_index=True,
+        placeholder=MISSING,
         column_order=["agency", "incidents", *measures],  # counts: in the CSV
         column_config={
             "agency": st.column_config.TextColumn("Agency", width="medium"),

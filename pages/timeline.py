@@ -7,7 +7,9 @@ from cgic_ui import lead_picker, links
 from cgic_ui.context import page_context
 from cgic_ui.exports import csv_download
 from cgic_ui.figures_leads import timeline_figure
+from cgic_ui.layout import tile_columns
 from cgic_ui.runtime import cached
+from cgic_ui.tables import MISSING
 
 MAX_DETAILED_ROWS = 40
 
@@ -44,17 +46,14 @@ shape = st.radio(
 drawn = result if shape == ITEMS else folded
 rows = events.drop_duplicates("row")["row_kind"].value_counts()
 late = gaps[gaps["beyond_goal"]]
-for column, (label, value) in zip(
-    st.columns(5),
-    [
-        ("Leads", rows.get("lead", 0)),
-        ("Incidents", rows.get("incident", 0)),
-        ("Items", rows.get("item", 0)),
-        ("Events", len(events)),
-        (f"Gaps beyond {goal} h", len(late)),
-    ],
-    strict=True,
-):
+tiles = [
+    ("Leads", rows.get("lead", 0)),
+    ("Incidents", rows.get("incident", 0)),
+    ("Items", rows.get("item", 0)),
+    ("Events", len(events)),
+    (f"Gaps beyond {goal} h", len(late)),
+]
+for column, (label, value) in zip(tile_columns([t[0] for t in tiles]), tiles, strict=True):
     column.metric(label, f"{value:,}", border=True)
 
 st.plotly_chart(timeline_figure(drawn.events, drawn.gaps, goal), width="stretch", key="timeline")
@@ -79,6 +78,7 @@ else:
     st.dataframe(
         shown[[*columns, "agency", "start", "end"]],
         hide_index=True,
+        placeholder=MISSING,
         column_config={
             "flag": "Goal",
             "gap": "Gap",
@@ -97,6 +97,7 @@ with st.expander(f"All {len(events):,} events"):
     st.dataframe(
         shown,
         hide_index=True,
+        placeholder=MISSING,
         column_config={
             "at": st.column_config.DatetimeColumn("At", format="YYYY-MM-DD HH:mm"),
             **number_links,
@@ -105,12 +106,10 @@ with st.expander(f"All {len(events):,} events"):
 name = (
     f"{selection.kind}-{selection.series_id if selection.kind == 'series' else selection.asked_for}"
 )
-left, right = st.columns(2)
-with left:
+with st.container(horizontal=True):  # buttons side by side, not spread over halves
     csv_download(
         events, f"timeline-{name}.csv", f"timeline events of {selection.title}", "Events CSV"
     )
-with right:
     csv_download(
         gaps, f"timeline-gaps-{name}.csv", f"timeline gaps of {selection.title}", "Gaps CSV"
     )

@@ -18,9 +18,11 @@ from cgic_ui.figures_trace import (
     ttc_histogram_figure,
     ttc_trend_figure,
 )
+from cgic_ui.layout import tile_columns
 from cgic_ui.links import with_links
 from cgic_ui.purpose import audit_search, require_purpose
 from cgic_ui.runtime import cached
+from cgic_ui.tables import MISSING, whole_percents
 
 LIST_LIMIT = 500
 SEARCH_KEY = "trace_search"
@@ -42,7 +44,12 @@ def gun_table(
     """Guns with every firearm, incident, lead and series number a link to its view (the CSV
     export is built from ``frame`` and keeps them plain)."""
     shown, id_links = with_links(frame, labels={"incident_number": incident_label})
-    st.dataframe(shown, hide_index=True, column_config={**GUN_COLUMNS, **config, **id_links})
+    st.dataframe(
+        shown,
+        hide_index=True,
+        placeholder=MISSING,
+        column_config={**GUN_COLUMNS, **config, **id_links},
+    )
 
 
 ctx = page_context()
@@ -82,7 +89,7 @@ headline = [
         f"{LIST_LIMIT}+" if len(untraced) >= LIST_LIMIT else f"{len(untraced):,}",
     ),
 ]
-for column, (label, value) in zip(st.columns(len(headline)), headline, strict=True):
+for column, (label, value) in zip(tile_columns([h[0] for h in headline]), headline, strict=True):
     column.metric(label, value, border=True)
 
 if not viewer.sees_all_agencies:
@@ -123,27 +130,41 @@ with sources_tab:
         left, right = st.columns([3, 2])
         with left:
             st.markdown("**Source state of the guns** (first retail sale)")
-            st.plotly_chart(state_tiles_figure(source.states, traces.HOME_STATE), width="stretch")
+            named = source.states["guns"]  # NA: a suppressed count, some guns
+            if named.isna().any() or named.fillna(0).sum() > 0:
+                tiles = state_tiles_figure(source.states, traces.HOME_STATE)
+                st.plotly_chart(tiles, width="stretch")
+            else:  # a map of zeros says nothing
+                st.info("No traced gun names the state it was first sold in.")
         with right:
             st.markdown("**Top source states**")
-            st.plotly_chart(top_states_figure(source.states, traces.HOME_STATE), width="stretch")
+            top_states = top_states_figure(source.states, traces.HOME_STATE)
+            if top_states is None:
+                st.info(
+                    "No source state to rank: the traces name none, or their counts are suppressed."
+                )
+            else:
+                st.plotly_chart(top_states, width="stretch")
         st.markdown("**Top dealers (FFLs)** by crime guns traced to them")
         dealers = cached(traces.top_dealers, viewer, filt, fired_only)
         ranked = dealers[~dealers["suppressed"]]
-        st.dataframe(
-            ranked.drop(columns="suppressed"),
-            hide_index=True,
-            column_config={
-                "dealer_ffl": "FFL",
-                "dealer_name": "Dealer",
-                "dealer_state": "State",
-                "guns": st.column_config.NumberColumn("Crime guns"),
-                "short_ttc": st.column_config.NumberColumn("Under 3 years"),
-            },
-        )
+        if ranked.empty:
+            st.info("No dealer to rank: the traces name none, or their counts are suppressed.")
+        else:
+            st.dataframe(
+                ranked.drop(columns="suppressed"),
+                hide_index=True,
+                placeholder=MISSING,
+                column_config={
+                    "dealer_ffl": "FFL",
+                    "dealer_name": "Dealer",
+                    "dealer_state": "State",
+                    "guns": st.column_config.NumberColumn("Crime guns"),
+                    "short_ttc": st.column_config.NumberColumn("Under 3 years"),
+                },
+            )
         if len(ranked) < len(dealers):
             st.caption(f"{len(dealers) - len(ranked)} dealers with suppressed counts not listed.")
-        st.caption(traces.ATF_CAVEAT)
 
 with ttc_tab:
     if no_traces:
@@ -158,8 +179,11 @@ with ttc_tab:
             st.plotly_chart(ttc_trend_figure(ttc.by_month), width="stretch")
         st.markdown("**Per agency** (the agency that recovered the gun)")
         st.dataframe(
-            suppressed_as_text(ttc.by_agency, ["guns", "usable"]).drop(columns="suppressed"),
+            whole_percents(
+                suppressed_as_text(ttc.by_agency, ["guns", "usable"]).drop(columns="suppressed")
+            ),
             hide_index=True,
+            placeholder=MISSING,
             column_config={
                 "agency": "Agency",
                 "guns": "Traced guns",
@@ -170,7 +194,6 @@ with ttc_tab:
                 ),
             },
         )
-        st.caption(traces.ATF_CAVEAT)
 
 with indicator_tab:
     if no_traces:
@@ -208,8 +231,9 @@ with coverage_tab:
     else:
         counts = ["recovered", "traced", "nibin_entered", "nibin_untraced"]
         st.dataframe(
-            suppressed_as_text(coverage, counts).drop(columns="suppressed"),
+            whole_percents(suppressed_as_text(coverage, counts).drop(columns="suppressed")),
             hide_index=True,
+            placeholder=MISSING,
             column_config={
                 "agency": "Agency",
                 "recovered": "Recovered guns",
@@ -270,7 +294,6 @@ with shootings_tab:
             incident_label="Shooting",
         )
         csv_download(links, "guns-in-shootings.csv", "recovered guns linked to shootings")
-        st.caption(traces.ATF_CAVEAT)
 
 with search_tab:
     st.caption(

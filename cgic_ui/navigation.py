@@ -38,7 +38,13 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/backlog.py", "Lab backlog", ":material/science:", "Laboratory"),
     PageSpec("pages/trace.py", "Trace intelligence", ":material/travel_explore:", "Intelligence"),
     PageSpec("pages/scorecard.py", "Timeliness scorecard", ":material/timer:", "Intelligence"),
-    PageSpec("pages/briefings.py", "Weekly briefing", ":material/summarize:", "Intelligence"),
+    PageSpec(  # picks its own agency and week: the sidebar filter would do nothing there
+        "pages/briefings.py",
+        "Weekly briefing",
+        ":material/summarize:",
+        "Intelligence",
+        filtered=False,
+    ),
     PageSpec(
         "pages/admin.py",
         "Accounts",

@@ -14,6 +14,7 @@ from cgic_ui.context import page_context
 from cgic_ui.exports import csv_download
 from cgic_ui.offline import ensure_assets, page_assets
 from cgic_ui.runtime import cached, store
+from cgic_ui.tables import MISSING
 
 # Fits 1280x800 and 1920x1080 with Streamlit's header: the whole map is in view at once, so a click
 # never lands on a map partly below the fold.
@@ -191,6 +192,7 @@ with side_col:
         picked = st.dataframe(
             listed[["occurred_at", "town", "kind", "incident_number"]],
             hide_index=True,
+            placeholder=MISSING,
             height=min(38 + 35 * len(listed), 320),
             on_select="rerun",
             selection_mode="single-row",
@@ -278,6 +280,7 @@ else:
         st.dataframe(
             detail.evidence,
             hide_index=True,
+            placeholder=MISSING,
             column_config={
                 "item_number": "Item",
                 "kind": "Kind",
@@ -295,6 +298,7 @@ else:
             st.dataframe(
                 detail.results.drop(columns=["this_incident"]),
                 hide_index=True,
+                placeholder=MISSING,
                 column_config={
                     "result_number": "Result",
                     "kind": "Kind",

@@ -95,6 +95,7 @@ def check_page(at: AppTest, page: str) -> int:
 # once it is done: its tables take ``placeholder=MISSING`` and its legends ``LEGEND_BELOW``.
 CHECKED_PAGES = [
     "pages/overview.py",
+    "pages/map.py",
     "pages/leads.py",
     "pages/packet.py",
     "pages/timeline.py",
@@ -103,6 +104,7 @@ CHECKED_PAGES = [
     "pages/backlog.py",
     "pages/trace.py",
     "pages/scorecard.py",
+    "pages/analysis.py",
 ]
 
 
@@ -152,6 +154,7 @@ def test_the_filter_is_drawn_only_where_it_filters(
         "pages/audit.py",
         "pages/import.py",
         "pages/definitions.py",
+        "pages/briefings.py",
     }
     with app_on(engine, monkeypatch):
         for path in ["pages/leads.py", *UNFILTERED]:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -152,6 +153,11 @@ class Incident(Base):
     lon: Mapped[float | None] = mapped_column(Float)
     town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"), index=True)
     address: Mapped[str | None] = mapped_column(String(200))
+    # As the source named the place: kept for rows outside the store's state (no town attached).
+    city: Mapped[str | None] = mapped_column(String(80))
+    state: Mapped[str | None] = mapped_column(String(2))
+    # False when the source gave a date only: occurred_at is then midnight, not a real time.
+    occurred_time_known: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     agency: Mapped[Agency] = relationship()
     town: Mapped[Town | None] = relationship()

@@ -8,6 +8,8 @@ every incident with a town. The towns come from the bundled ``resources/ct_towns
 from __future__ import annotations
 
 import csv
+import re
+from functools import cache
 from importlib import resources
 
 from sqlalchemy import Connection, Engine, func, insert, select, text
@@ -15,10 +17,27 @@ from sqlalchemy import Connection, Engine, func, insert, select, text
 from cgic_data.schema import Town
 
 
+def _town_rows() -> list[dict[str, str]]:
+    content = resources.files("cgic_data").joinpath("resources/ct_towns.csv").read_text("utf-8")
+    return sorted(csv.DictReader(content.splitlines()), key=lambda r: r["town"])
+
+
+@cache
+def towns_state() -> str:
+    """The store's state (two letters): the state of its towns, from the same reference data.
+
+    Town names repeat across states (Brooklyn NY, Brooklyn CT): imports attach a town only to rows
+    in this state, so the rule follows the towns shipped rather than a constant of its own.
+    """
+    states = {r.get("state") or "" for r in _town_rows()}
+    if len(states) != 1 or not re.fullmatch(r"[A-Z]{2}", next(iter(states))):
+        raise ValueError(f"resources/ct_towns.csv: one two-letter state expected, not {states}")
+    return states.pop()
+
+
 def bundled_towns() -> list[dict[str, object]]:
     """id, name, lat, lon, population of every town, ids 1..169 alphabetically."""
-    content = resources.files("cgic_data").joinpath("resources/ct_towns.csv").read_text("utf-8")
-    rows = sorted(csv.DictReader(content.splitlines()), key=lambda r: r["town"])
+    rows = _town_rows()
     return [
         {
             "id": i,

@@ -5,6 +5,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from cgic_data import audit, settings
+from cgic_data.incident_time import occurred_text
 from cgic_data.lead_labels import CONFIRMED_LABEL, UNCONFIRMED_LABEL
 from cgic_data.queries import incident_choices, incident_detail, incidents, lead_selection
 from cgic_data.schema import IncidentKind
@@ -243,8 +244,9 @@ else:
         number_link = links.incident_url(facts["incident_number"], facts.get("ori"))
         st.markdown(f"##### {facts['agency']} · [{facts['incident_number']}]({number_link})")
         st.markdown(
-            f"**{facts['kind'].capitalize()}** · {facts['occurred_at']:%Y-%m-%d %H:%M}"
-            f" · {facts['town'] or 'town unknown'} · {facts['address'] or ''}  \n"
+            f"**{facts['kind'].capitalize()}** · "
+            f"{occurred_text(facts['occurred_at'], facts.get('time_known'))}"
+            f" · {facts['town'] or facts.get('city') or 'town unknown'} · {facts['address'] or ''}  \n"
             f"Victims shot: {facts['injured']} injured, {facts['killed']} killed"
             + (
                 f"  \nSeries **{detail.series_id}**: "

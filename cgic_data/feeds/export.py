@@ -63,6 +63,9 @@ def _selects() -> dict[str, Select[Any]]:
             i.lon,
             t.name.label("town"),
             i.address,
+            i.city,
+            i.state,
+            i.occurred_time_known,
             a.name.label("agency_name"),
             a.kind.label("agency_kind"),
         )

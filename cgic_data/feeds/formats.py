@@ -40,6 +40,7 @@ class Column:
     pattern: str | None = None
     default: object = None  # used when the value is absent or empty
     store: str | None = ""  # "" = same name as the column; None = not a table column
+    time_known: str | None = None  # date-time: the true/false column saying a time was given
 
     @property
     def store_column(self) -> str | None:
@@ -84,6 +85,10 @@ class Reference:
     store_column: str
     required: bool = False
     fallback: dict[str, str] = field(default_factory=dict)
+    # A town is looked up only in the store's state: a row whose ``state_column`` names another
+    # state keeps the name as text in ``keep_as`` (Brooklyn NY is not Brooklyn CT).
+    state_column: str | None = None
+    keep_as: str | None = None
 
 
 @dataclass(frozen=True)
@@ -156,14 +161,31 @@ INCIDENTS = Feed(
     columns=(
         _ref("agency_code", 16, "code of the agency that recorded the incident", required=True),
         _text("incident_number", 40, "the agency's incident/case number", required=True),
-        _when("occurred_at", "when it happened", required=True),
+        _when(
+            "occurred_at",
+            "when it happened (a date alone: the time is unknown)",
+            required=True,
+            time_known="occurred_time_known",
+        ),
         _code("kind", s.IncidentKind, "kind of incident", required=True),
         Column("victims_injured", ColumnType.INT, "victims shot, not killed", minimum=0, default=0),
         Column("victims_killed", ColumnType.INT, "victims killed", minimum=0, default=0),
         Column("lat", ColumnType.FLOAT, "latitude, WGS84", minimum=-90, maximum=90),
         Column("lon", ColumnType.FLOAT, "longitude, WGS84", minimum=-180, maximum=180),
-        _ref("town", 80, "Connecticut town name (empty outside Connecticut)"),
+        _ref("town", 80, "town of the store's state (Connecticut), attached when `state` is it"),
         _text("address", 200, "block-level address"),
+        _text("city", 80, "city or town as the source names it, kept as text in any state"),
+        _text(
+            "state",
+            2,
+            "two-letter state of the place (empty: the store's state); another state: no town",
+            pattern=r"^[A-Z]{2}$",
+        ),
+        Column(
+            "occurred_time_known",
+            ColumnType.BOOL,
+            "false: the source gave a date only (default: false for a date alone, else true)",
+        ),
         _ref("agency_name", 120, "agency name, used only to create an unknown agency"),
         _code(
             "agency_kind",
@@ -174,7 +196,7 @@ INCIDENTS = Feed(
     ),
     references=(
         Reference(("agency_code",), "agency", "agency_id", required=True),
-        Reference(("town",), "town", "town_id"),
+        Reference(("town",), "town", "town_id", state_column="state", keep_as="city"),
     ),
 )
 

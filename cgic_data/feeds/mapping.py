@@ -177,6 +177,14 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+_TIME_CODES = ("%H", "%I", "%M", "%S", "%X", "%c", "%T", "%p")
+
+
+def _date_only(fmt: str) -> bool:
+    """A ``strptime`` format without a time of day (``%m/%d/%Y``)."""
+    return not any(code in fmt for code in _TIME_CODES)
+
+
 def _code_key(code: Any) -> str:
     """YAML reads TRUE/yes as booleans: compare codes as lower-case text either way."""
     if isinstance(code, bool):
@@ -301,12 +309,15 @@ class Mapper:
             return [part.strip() for part in value.split(rule.separator) if part.strip()]
         if rule.format is not None and isinstance(value, str):
             try:
-                return self._zoned(_strptime(value.strip(), rule.format))
+                parsed = _strptime(value.strip(), rule.format)
+                return parsed.date() if _date_only(rule.format) else self._zoned(parsed)
             except ValueError:
                 raise _BadValue(rule.column, value, f"a date like {rule.format}") from None
         return value
 
-    def _date_time(self, rule: ColumnRule, raw: dict[str, Any]) -> datetime | None:
+    def _date_time(self, rule: ColumnRule, raw: dict[str, Any]) -> date | datetime | None:
+        """A date-time; a date alone (no time column, or an optional one left empty) stays a date,
+        so validation records that the time of day is unknown instead of inventing midnight."""
         day_text, time_text = raw.get(rule.date), raw.get(rule.time) if rule.time else None  # type: ignore[arg-type]
         if _empty(day_text):
             return rule.default
@@ -314,18 +325,14 @@ class Mapper:
             day: date = _strptime(str(day_text).strip(), rule.date_format).date()
         except ValueError:
             raise _BadValue(rule.date, day_text, f"a date like {rule.date_format}") from None
-        at = time.min
-        if rule.time is not None:
-            if _empty(time_text):
-                if not rule.time_optional:
-                    raise _BadValue(rule.time, time_text, f"a time like {rule.time_format}")
-            else:
-                try:
-                    at = _strptime(str(time_text).strip(), rule.time_format).time()
-                except ValueError:
-                    raise _BadValue(
-                        rule.time, time_text, f"a time like {rule.time_format}"
-                    ) from None
+        if rule.time is None or _empty(time_text):
+            if rule.time is not None and not rule.time_optional:
+                raise _BadValue(rule.time, time_text, f"a time like {rule.time_format}")
+            return day
+        try:
+            at: time = _strptime(str(time_text).strip(), rule.time_format).time()
+        except ValueError:
+            raise _BadValue(rule.time, time_text, f"a time like {rule.time_format}") from None
         return self._zoned(datetime.combine(day, at))
 
     def _zoned(self, value: datetime) -> datetime:

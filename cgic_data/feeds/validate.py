@@ -9,8 +9,9 @@ kept for the rejects file. Rows that pass become ``Record``s for the loader.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import cache
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -27,11 +28,12 @@ from pydantic import (
 )
 
 from cgic_data import settings
-from cgic_data.feeds.formats import Column, ColumnType, Feed, feed
+from cgic_data.feeds.formats import Column, ColumnType, Feed, Reference, feed
 from cgic_data.feeds.limits import cell_problems
 from cgic_data.feeds.mapping import FoldRule, Mapper, Mapping, fold
 from cgic_data.feeds.problems import Problem, ProblemKind, shown
 from cgic_data.feeds.read import Source, SourceRow
+from cgic_data.towns import towns_state
 
 Items = tuple[tuple[str, datetime | None], ...]
 
@@ -46,6 +48,8 @@ def _local_datetime(value: Any, info: ValidationInfo) -> datetime | None:
         if text.replace(".", "").isdigit():
             raise ValueError("a bare number is not a date")
         value = datetime.fromisoformat(text)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, time.min)  # a date alone: the time is unknown
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             zone: ZoneInfo = (info.context or {}).get("zone") or ZoneInfo(
@@ -56,6 +60,31 @@ def _local_datetime(value: Any, info: ValidationInfo) -> datetime | None:
     if value is None:
         return None
     raise ValueError("not a date-time")
+
+
+_ISO_DAY = re.compile(r"\s*\d{4}-\d{2}-\d{2}\s*")
+
+
+def _date_only(value: Any) -> bool:
+    """A date without a time of day (ISO ``2025-06-01``, or a mapping's date-only format)."""
+    if isinstance(value, datetime):
+        return False
+    if isinstance(value, date):
+        return True
+    return isinstance(value, str) and _ISO_DAY.fullmatch(value) is not None
+
+
+def _keep_out_of_state(ref: Reference, typed: dict[str, Any]) -> None:
+    """Another state's place: no town of ours, its name kept as text (``keep_as``)."""
+    state = typed.get(ref.state_column)  # type: ignore[arg-type]
+    if state is None or state == towns_state():
+        return
+    for column in ref.columns:
+        if column in typed:
+            name = typed[column]
+            typed[column] = None
+            if ref.keep_as and name is not None and typed.get(ref.keep_as) is None:
+                typed[ref.keep_as] = name
 
 
 def _iso_date(value: Any) -> date | None:
@@ -188,6 +217,8 @@ class Checker:
         self.context = {"zone": ZoneInfo(settings.TIME_ZONE.value())}
         self.defaults = {c.name: c.default for c in target.columns if c.default is not None}
         self.read = list(dict.fromkeys(c for o in mapper.rules for c in mapper.sources(o)))
+        self.time_known = [(c.name, c.time_known) for c in target.columns if c.time_known]
+        self.out_of_state = [r for r in target.references if r.state_column]
 
     def check(self, values: dict[str, Any], line: int, skip: set[str]) -> tuple[Any, list[Problem]]:
         try:
@@ -199,6 +230,11 @@ class Checker:
         for name, default in self.defaults.items():
             if typed.get(name, default) is None:
                 typed[name] = default
+        for name, known in self.time_known:
+            if name in typed and typed.get(known) is None:
+                typed[known] = not _date_only(values.get(name))
+        for ref in self.out_of_state:
+            _keep_out_of_state(ref, typed)
         return typed, []
 
     def _problems(

@@ -1,0 +1,147 @@
+"""Real exports: places in other states get no town of ours; dates without a time stay so."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import yaml
+from sqlalchemy import Engine, select
+
+from cgic_data import schema as s
+from cgic_data.feeds.load import OK, import_bytes
+from cgic_data.feeds.mapping import parse_mapping
+from cgic_data.incident_time import occurred_text
+from cgic_data.queries import incident_detail
+from cgic_data.scope import Viewer
+from cgic_data.towns import ensure_towns, towns_state
+from tests.factory import Builder
+
+
+def _incidents(engine: Engine) -> dict[str, tuple[object, ...]]:
+    stmt = (
+        select(
+            s.Incident.incident_number,
+            s.Town.name,
+            s.Incident.city,
+            s.Incident.state,
+            s.Incident.occurred_at,
+            s.Incident.occurred_time_known,
+        )
+        .outerjoin(s.Town, s.Town.id == s.Incident.town_id)
+        .order_by(s.Incident.incident_number)
+    )
+    with engine.connect() as conn:
+        return {r[0]: tuple(r[1:]) for r in conn.execute(stmt)}
+
+
+def test_the_stores_state_comes_from_its_towns() -> None:
+    assert towns_state() == "CT"
+
+
+def test_brooklyn_ny_never_gets_brooklyn_ct(engine: Engine) -> None:
+    ensure_towns(engine)
+    Builder(engine).agency("CT1")
+    data = (
+        b"agency_code,incident_number,occurred_at,kind,lat,lon,town,city,state\n"
+        b"CT1,NY-1,2025-06-01T21:15:00,shooting,40.6782,-73.9442,Brooklyn,,NY\n"
+        b"CT1,NY-2,2025-06-01T21:15:00,shooting,,,Brooklyn,Kings County,NY\n"
+        b"CT1,CT-1,2025-06-01T21:15:00,shooting,41.7868,-71.9498,Brooklyn,,CT\n"
+        b"CT1,CT-2,2025-06-01T21:15:00,shooting,,,Brooklyn,,\n"
+    )
+    result = import_bytes(engine, "incidents", data, "places.csv")
+    assert (result.status, result.inserted) == (OK, 4), [p.describe("x") for p in result.problems]
+    places = {k: v[:3] for k, v in _incidents(engine).items()}
+    assert places == {
+        "NY-1": (None, "Brooklyn", "NY"),  # New York coordinates are not "outside the state"
+        "NY-2": (None, "Kings County", "NY"),  # their own city stands
+        "CT-1": ("Brooklyn", None, "CT"),
+        "CT-2": ("Brooklyn", None, None),  # no state: the store's
+    }
+
+
+def test_a_mapping_gives_the_state_as_a_constant(engine: Engine) -> None:
+    ensure_towns(engine)
+    Builder(engine).agency("CT1")
+    mapping = parse_mapping(
+        yaml.safe_load(
+            """
+feed: incidents
+columns:
+  agency_code: {value: CT1}
+  incident_number: Key
+  occurred_at: {column: Date, format: "%m/%d/%Y %H:%M"}
+  kind: {value: shooting}
+  town: Boro
+  state: {value: NY}
+"""
+        )
+    )
+    data = b"Key,Date,Boro\nK1,06/01/2025 21:15,Brooklyn\n"
+    result = import_bytes(engine, "incidents", data, "nyc.csv", mapping=mapping)
+    assert (result.status, result.inserted) == (OK, 1)
+    assert _incidents(engine)["K1"][:3] == (None, "Brooklyn", "NY")
+
+
+def test_a_date_without_a_time_is_kept_as_time_unknown(engine: Engine) -> None:
+    Builder(engine).agency("CT1")
+    ours = (
+        b"agency_code,incident_number,occurred_at,kind\n"
+        b"CT1,D-1,2025-06-01,shooting\n"
+        b"CT1,D-2,2025-06-01T00:00:00,shooting\n"
+    )
+    assert import_bytes(engine, "incidents", ours, "ours.csv").inserted == 2
+    mapping = parse_mapping(
+        yaml.safe_load(
+            """
+feed: incidents
+columns:
+  agency_code: {value: CT1}
+  incident_number: Key
+  occurred_at: {date: Day, date_format: "%m/%d/%Y", time: Time, time_optional: true}
+  kind: {value: shooting}
+"""
+        )
+    )
+    theirs = b"Key,Day,Time\nM-1,06/02/2025,\nM-2,06/02/2025,21:15:00\n"
+    assert import_bytes(engine, "incidents", theirs, "t.csv", mapping=mapping).inserted == 2
+    only_day = parse_mapping(
+        yaml.safe_load(
+            """
+feed: incidents
+columns:
+  agency_code: {value: CT1}
+  incident_number: Key
+  occurred_at: {column: Day, format: "%m/%d/%Y"}
+  kind: {value: shooting}
+"""
+        )
+    )
+    days = b"Key,Day\nF-1,06/03/2025\n"
+    assert import_bytes(engine, "incidents", days, "f.csv", mapping=only_day).inserted == 1
+    times = {k: v[3:] for k, v in _incidents(engine).items()}
+    assert times == {
+        "D-1": (datetime(2025, 6, 1), False),
+        "D-2": (datetime(2025, 6, 1), True),  # a real midnight, as the source said
+        "M-1": (datetime(2025, 6, 2), False),
+        "M-2": (datetime(2025, 6, 2, 21, 15), True),
+        "F-1": (datetime(2025, 6, 3), False),
+    }
+
+
+def test_a_date_only_incident_shows_no_time(engine: Engine) -> None:
+    Builder(engine).agency("CT1")
+    data = (
+        b"agency_code,incident_number,occurred_at,kind\n"
+        b"CT1,S-1,2025-06-01,shooting\n"
+        b"CT1,S-2,2025-06-01T21:15:00,shooting\n"
+    )
+    assert import_bytes(engine, "incidents", data, "shown.csv").inserted == 2
+    with engine.connect() as conn:
+        ids = dict(conn.execute(select(s.Incident.incident_number, s.Incident.id)).all())  # type: ignore[arg-type]
+    shown = {}
+    for number, incident_id in ids.items():
+        detail = incident_detail.incident_detail(engine, Viewer.system(), incident_id)
+        assert detail is not None
+        facts = detail.incident
+        shown[number] = occurred_text(facts["occurred_at"], facts["time_known"])
+    assert shown == {"S-1": "2025-06-01", "S-2": "2025-06-01 21:15"}

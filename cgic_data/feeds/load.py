@@ -136,7 +136,7 @@ def import_file(
         mapping=mapping,
         strict=strict,
         viewer=viewer,
-        rejects_path=None if dry_run else rejects_path,
+        rejects_path=rejects_path,
         dry_run=dry_run,
     )
 
@@ -155,7 +155,8 @@ def import_bytes(
 ) -> ImportResult:
     """Import one file's bytes; rejected rows also go to ``rejects_path`` if given.
 
-    ``dry_run`` validates and counts against the store and writes nothing.
+    ``dry_run`` is a rehearsal: the real import, rolled back — the same counts, problems and
+    rejects file as the real run would give, nothing changed in the store (status ``checked``).
 
     Never raises for bad data or a failed write: the result (and the batch row) says what happened.
     """
@@ -191,35 +192,42 @@ def import_bytes(
         return result
     result.source, result.source_rows = source, source.row_count
     result.warnings = list(validated.mapper.warnings)
-    result.rejects_path = None if dry_run else rejects_path
-    if dry_run:
-        with engine.connect() as conn:
-            _load(conn, validated, result, strict=strict, dry_run=True, mapping=mapping)
-            conn.rollback()
-        audit_import(engine, viewer, result, digest, mapping, strict)  # outcome "checked"
-        _keep_only_rejects(result)
-        return result
+    result.rejects_path = rejects_path
     try:
         with engine.begin() as conn:
-            _load(conn, validated, result, strict=strict, dry_run=False, mapping=mapping)
+            _load(conn, validated, result, strict=strict, mapping=mapping)
             if not result.rejects:
                 result.rejects_path = None
+            if dry_run:  # the rows' writes were real, so every count is: now undo them
+                if result.rejects_path is not None:
+                    write_rejects(result.rejects_path, source, result.rejects)
+                raise _Rehearsed  # (before the batch row: a rehearsal uses up no batch number)
             result.batch_id = record_batch(conn, result, viewer, started, digest, mapping)
             record_problems(conn, result.batch_id, result, source)
             if result.rejects_path is not None:
                 write_rejects(result.rejects_path, source, result.rejects)
+    except _Rehearsed:
+        result.status, result.batch_id = CHECKED, None
+        audit_import(engine, viewer, result, digest, mapping, strict)  # outcome "checked"
+        _keep_only_rejects(result)
+        return result
     except Exception as exc:  # the transaction is rolled back: nothing of this file is stored
         log.exception("import of %s failed", file_name)
         result.status, result.message = FAILED, f"{type(exc).__name__}: {exc}"
         result.inserted = result.updated = result.unchanged = 0
         result.rejected, result.rejects_path = result.rows_in, None
-        record_failure(engine, result, viewer, started, digest, mapping)
+        if not dry_run:
+            record_failure(engine, result, viewer, started, digest, mapping)
         return result
     if result.inserted >= BULK_ROWS:  # or the next import's key lookups may scan the table
         refresh_statistics(engine)
     audit_import(engine, viewer, result, digest, mapping, strict)
     _keep_only_rejects(result)
     return result
+
+
+class _Rehearsed(Exception):
+    """Raised at the end of a dry run's transaction so that it rolls back."""
 
 
 def _keep_only_rejects(result: ImportResult) -> None:
@@ -235,7 +243,6 @@ def _load(
     result: ImportResult,
     *,
     strict: bool,
-    dry_run: bool,
     mapping: Mapping | None,
 ) -> None:
     _one_import_at_a_time(conn)
@@ -260,9 +267,8 @@ def _load(
     result.inserted, result.updated = changes.inserted, changes.updated
     result.unchanged = changes.unchanged
     result.agencies_created = sorted(new_agencies)
-    result.status = CHECKED if dry_run else (PARTIAL if result.rejected else OK)
-    if not dry_run:
-        write(conn, validated, changes)
+    result.status = PARTIAL if result.rejected else OK
+    write(conn, validated, changes)
     notes = list(result.warnings)
     if result.row_warnings:
         notes.append(f"{result.flagged_note()} (the batch's problems of kind warning)")

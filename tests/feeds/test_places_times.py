@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import yaml
 from sqlalchemy import Engine, select
 
 from cgic_data import schema as s
-from cgic_data.feeds.load import OK, import_bytes
-from cgic_data.feeds.mapping import parse_mapping
+from cgic_data.feeds.load import OK, import_bytes, import_file
+from cgic_data.feeds.mapping import load_mapping, parse_mapping
 from cgic_data.incident_time import occurred_text
 from cgic_data.queries import incident_detail
 from cgic_data.scope import Viewer
 from cgic_data.towns import ensure_towns, towns_state
 from tests.factory import Builder
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _incidents(engine: Engine) -> dict[str, tuple[object, ...]]:
@@ -145,3 +148,31 @@ def test_a_date_only_incident_shows_no_time(engine: Engine) -> None:
         facts = detail.incident
         shown[number] = occurred_text(facts["occurred_at"], facts["time_known"])
     assert shown == {"S-1": "2025-06-01", "S-2": "2025-06-01 21:15"}
+
+
+def test_the_national_example_loads_kinds_places_and_dates(engine: Engine, tmp_path: Path) -> None:
+    ensure_towns(engine)
+    mapping = load_mapping(ROOT / "examples" / "mappings" / "national_multi.yaml")
+    sample = ROOT / "examples" / "feeds" / "national_incidents_sample.csv"
+    result = import_file(engine, "incidents", sample, mapping=mapping, rejects_dir=tmp_path)
+    assert (result.status, result.inserted) == (OK, 5), [p.describe("x") for p in result.problems]
+    stmt = select(s.Incident.incident_number, s.Incident.kind).order_by(s.Incident.incident_number)
+    with engine.connect() as conn:
+        kinds = {n: k.value for n, k in conn.execute(stmt)}
+    places = {n: v[:3] for n, v in _incidents(engine).items()}
+    known = {v[4] for v in _incidents(engine).values()}
+    assert kinds == {
+        "NAT-2900101": "shooting",
+        "NAT-2900102": "shooting",
+        "NAT-2900103": "shots fired",  # "Shots Fired" comes before "Possession" in the rules
+        "NAT-2900104": "gun recovery",
+        "NAT-2900105": "shots fired",  # the default
+    }
+    assert places == {
+        "NAT-2900101": ("Hartford", "Hartford", "CT"),
+        "NAT-2900102": (None, "Brooklyn", "NY"),
+        "NAT-2900103": ("Brooklyn", "Brooklyn", "CT"),
+        "NAT-2900104": ("New Haven", "New Haven", "CT"),
+        "NAT-2900105": (None, "Springfield", "MA"),
+    }
+    assert known == {False}  # dates alone: no time of day

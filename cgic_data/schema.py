@@ -158,6 +158,9 @@ class Incident(Base):
     state: Mapped[str | None] = mapped_column(String(2))
     # False when the source gave a date only: occurred_at is then midnight, not a real time.
     occurred_time_known: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # As the RMS reports them, for sites that send no lab items (the map's caliber filter).
+    caliber: Mapped[str | None] = mapped_column(String(30))
+    gun_type: Mapped[str | None] = mapped_column(String(40))
 
     agency: Mapped[Agency] = relationship()
     town: Mapped[Town | None] = relationship()

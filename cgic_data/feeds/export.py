@@ -66,6 +66,8 @@ def _selects() -> dict[str, Select[Any]]:
             i.city,
             i.state,
             i.occurred_time_known,
+            i.caliber,
+            i.gun_type,
             a.name.label("agency_name"),
             a.kind.label("agency_kind"),
         )

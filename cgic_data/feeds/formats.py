@@ -186,6 +186,8 @@ INCIDENTS = Feed(
             ColumnType.BOOL,
             "false: the source gave a date only (default: false for a date alone, else true)",
         ),
+        _text("caliber", 30, "caliber the RMS reports (sites sending no lab items), e.g. 9mm"),
+        _text("gun_type", 40, "gun type the RMS reports, e.g. handgun, rifle, shotgun"),
         _ref("agency_name", 120, "agency name, used only to create an unknown agency"),
         _code(
             "agency_kind",

@@ -92,8 +92,9 @@ def series_choices(
 
 
 def caliber_choices(engine: Engine) -> list[str]:
-    """Every caliber recorded on an item or a recovered firearm (a short reference list)."""
+    """Every caliber recorded on an item, a recovered firearm or an incident (a short list)."""
     by_item = select(EvidenceItem.caliber).where(EvidenceItem.caliber.is_not(None))
     by_firearm = select(Firearm.caliber).where(Firearm.caliber.is_not(None))
+    by_rms = select(Incident.caliber).where(Incident.caliber.is_not(None))
     with engine.connect() as conn:
-        return sorted(set(conn.execute(union(by_item, by_firearm)).scalars()))
+        return sorted(set(conn.execute(union(by_item, by_firearm, by_rms)).scalars()))

@@ -178,7 +178,8 @@ def map_conditions(
     if mf.calibers:
         by_item = select(EvidenceItem.incident_id).where(EvidenceItem.caliber.in_(mf.calibers))
         by_firearm = select(Firearm.recovery_incident_id).where(Firearm.caliber.in_(mf.calibers))
-        conditions.append(Incident.id.in_(union(by_item, by_firearm)))
+        by_rms = select(Incident.id).where(Incident.caliber.in_(mf.calibers))  # no lab items
+        conditions.append(Incident.id.in_(union(by_item, by_firearm, by_rms)))
     if mf.linkage is Linkage.LEAD:
         linked = _incidents_of_leads(NibinLead.status != LeadStatus.EXCLUDED)
         conditions.append(Incident.id.in_(linked))
@@ -282,7 +283,10 @@ def _with_links(
     by_firearm = select(Firearm.recovery_incident_id, Firearm.caliber).where(
         Firearm.recovery_incident_id.in_(matching), Firearm.caliber.is_not(None)
     )
-    for incident_id, caliber in conn.execute(union(by_item, by_firearm)):
+    by_rms = select(Incident.id, Incident.caliber).where(  # as the RMS reports it
+        Incident.id.in_(matching), Incident.caliber.is_not(None)
+    )
+    for incident_id, caliber in conn.execute(union(by_item, by_firearm, by_rms)):
         calibers[incident_id].add(caliber)
     lead_rows = (
         select(EvidenceItem.incident_id, NibinLead.lead_number, NibinLead.status)

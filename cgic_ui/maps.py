@@ -140,6 +140,9 @@ def point_rows(points: pd.DataFrame) -> tuple[list[list[Any]], dict[str, Any]]:
     esc = html.escape
     mapped = points.dropna(subset=["lat", "lon"])
     dates = mapped["occurred_at"].dt.strftime("%Y-%m-%d %H:%M").tolist()
+    if "time_known" in mapped:  # a date alone reads as the date, never as 00:00
+        known = mapped["time_known"].astype(bool).tolist()
+        dates = [d if k else d[:10] for d, k in zip(dates, known, strict=True)]
     columns = _columns(
         mapped,
         [

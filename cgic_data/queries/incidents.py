@@ -50,6 +50,7 @@ POINT_COLUMNS = [
     "incident_number", "town", "address", "injured", "killed", "calibers", "leads", "hit",
     "nibin_status", "series_id",
 ]  # fmt: skip
+TIME_KNOWN = "time_known"  # false: a date alone, shown without a time (incident_time.py)
 CELL_COLUMNS = ["lat", "lon", "incidents", "shootings", "shots_fired", "gun_recoveries", "victims"]
 
 
@@ -249,6 +250,7 @@ def _points(conn: Connection, where: ColumnElement[bool]) -> pd.DataFrame:
             Incident.address,
             Incident.victims_injured,
             Incident.victims_killed,
+            Incident.occurred_time_known,
         )
         .join(Agency, Agency.id == Incident.agency_id)
         .outerjoin(Town, Town.id == Incident.town_id)
@@ -257,7 +259,7 @@ def _points(conn: Connection, where: ColumnElement[bool]) -> pd.DataFrame:
     )
     # Plain tuples: pandas builds a frame from SQLAlchemy Row objects several times slower.
     rows = [tuple(row) for row in conn.execute(stmt)]
-    frame = pd.DataFrame(rows, columns=POINT_COLUMNS[:12])
+    frame = pd.DataFrame(rows, columns=[*POINT_COLUMNS[:12], TIME_KNOWN])
     frame["kind"] = [IncidentKind(kind).value for kind in frame["kind"]]
     frame["occurred_at"] = pd.to_datetime(frame["occurred_at"])
     # PostgreSQL has no round(double precision, int): round here, once, for every backend.
@@ -308,7 +310,7 @@ def _with_links(
     out["hit"] = [hit.value for hit in hits]
     out["nibin_status"] = [HIT_STATUS_LABELS[hit] for hit in hits]
     out["series_id"] = [series.get(i) for i in ids]
-    return out[POINT_COLUMNS]
+    return out[[*POINT_COLUMNS, TIME_KNOWN]]
 
 
 def _hit_status(leads: set[tuple[str, str]]) -> HitStatus:

@@ -12,9 +12,11 @@ from cgic_data import schema as s
 from cgic_data.feeds.load import OK, import_bytes, import_file
 from cgic_data.feeds.mapping import load_mapping, parse_mapping
 from cgic_data.incident_time import occurred_text
-from cgic_data.queries import incident_detail
-from cgic_data.scope import Viewer
+from cgic_data.queries import incident_detail, incidents
+from cgic_data.queries.incidents import MapFilter
+from cgic_data.scope import IncidentFilter, Viewer
 from cgic_data.towns import ensure_towns, towns_state
+from cgic_ui import maps
 from tests.factory import Builder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -176,3 +178,17 @@ def test_the_national_example_loads_kinds_places_and_dates(engine: Engine, tmp_p
         "NAT-2900105": (None, "Springfield", "MA"),
     }
     assert known == {False}  # dates alone: no time of day
+
+
+def test_the_maps_popups_show_a_date_alone_without_a_time(engine: Engine) -> None:
+    Builder(engine).agency("CT1")
+    data = (
+        b"agency_code,incident_number,occurred_at,kind,lat,lon\n"
+        b"CT1,P-1,2025-06-01,shooting,41.76,-72.68\n"
+        b"CT1,P-2,2025-06-02T21:15:00,shooting,41.77,-72.69\n"
+    )
+    assert import_bytes(engine, "incidents", data, "popups.csv").inserted == 2
+    points = incidents.incident_map_data(engine, Viewer.system(), IncidentFilter(), MapFilter())
+    assert points.points is not None
+    rows, _ = maps.point_rows(points.points)
+    assert [row[8] for row in rows] == ["2025-06-01", "2025-06-02 21:15"]

@@ -23,7 +23,7 @@ from cgic_data import settings
 from cgic_data.feeds.formats import ColumnType, Feed, feed
 from cgic_data.feeds.problems import FeedFileError, Problem, ProblemKind, shown
 from cgic_data.feeds.read import SourceRow
-from cgic_data.feeds.rules import MatchRule, NoMatch, first_match
+from cgic_data.feeds.rules import MatchRule, NoMatch, check_codes, first_match
 
 
 class MappingError(ValueError):
@@ -125,6 +125,10 @@ class Mapping(BaseModel):
             for name in self.fold.join:
                 if target.column(name).type is not ColumnType.ITEM_LIST:
                     raise ValueError(f"fold join needs an item-list column, not {name}")
+        for name, rule in self.columns.items():
+            enum_ = target.column(name).enum
+            if rule.rules and enum_ is not None:
+                check_codes(name, rule.rules, rule.default, [m.value for m in enum_])
         if self.time_zone:
             try:
                 ZoneInfo(self.time_zone)

@@ -80,3 +80,15 @@ def first_match(rules: list[MatchRule], value: str, split: str | None, default: 
     raise NoMatch(
         "a value one of the mapping's rules matches: " + "; ".join(r.describe() for r in rules)
     )
+
+
+def check_codes(column: str, rules: list[MatchRule], default: Any, allowed: list[str]) -> None:
+    """A rule's value (or the default) for a code column must be one of our codes: a typo in the
+    mapping is reported once, when it is read, not as every row rejected."""
+    known = {a.casefold() for a in allowed}
+    named = [(f"rules.{i}.value", r.value) for i, r in enumerate(rules)] + [("default", default)]
+    for key, value in named:
+        if value is not None and str(value).strip().casefold() not in known:
+            raise ValueError(
+                f"columns.{column}.{key}: {value!r} is not one of: {', '.join(allowed)}"
+            )

@@ -89,6 +89,14 @@ def test_unmatched_cell_without_default_is_a_rejected_row(engine: Engine) -> Non
         ),
         ({"value": "shooting", "split": "||"}, "`rules` (a non-empty list) and `split` go with"),
         (
+            {"column": "C", "rules": [{"contains": "a", "value": "shootng"}]},
+            "columns.kind.rules.0.value: 'shootng' is not one of: shooting, shots fired",
+        ),
+        (
+            {"column": "C", "rules": [{"contains": "a", "value": "shooting"}], "default": "x"},
+            "columns.kind.default: 'x' is not one of:",
+        ),
+        (
             {"column": "C", "codes": {"a": "shooting"}, "rules": [{"equals": "a", "value": "x"}]},
             "`rules` replace `codes`",
         ),

@@ -25,6 +25,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Engine, or_, select, true
 
 from cgic_data.frames import read_frame
+from cgic_data.incident_time import occurred_text
 from cgic_data.lead_labels import lead_label
 from cgic_data.metrics.series import series_from_pairs, series_membership, series_pairs
 from cgic_data.queries.lead_selection import LeadSelection
@@ -86,7 +87,8 @@ def series_graph(engine: Engine, viewer: Viewer, selection: LeadSelection) -> Se
             conn,
             select(Incident.id.label("incident_id"), Incident.incident_number, Incident.kind,
                    Incident.occurred_at, Agency.name.label("agency"), Town.name.label("town"),
-                   (Incident.victims_injured + Incident.victims_killed).label("victims"))
+                   (Incident.victims_injured + Incident.victims_killed).label("victims"),
+                   Incident.occurred_time_known.label("time_known"))
             .join(Agency, Agency.id == Incident.agency_id)
             .outerjoin(Town, Town.id == Incident.town_id)
             .where(Incident.id.in_(selection.incident_ids), visibility_condition(viewer)),
@@ -139,7 +141,8 @@ def _nodes(
                       "detail": detail, "flag": confirmed})  # fmt: skip
     for i in incidents.sort_values(["occurred_at", "incident_id"]).itertuples():
         where = i.town if isinstance(i.town, str) else "no town"
-        detail = f"{i.kind} · {i.occurred_at:%Y-%m-%d %H:%M} · {i.agency} · {where} · {_count(i.victims, 'victim')}"
+        when = occurred_text(i.occurred_at, bool(i.time_known))  # a date alone: no 00:00
+        detail = f"{i.kind} · {when} · {i.agency} · {where} · {_count(i.victims, 'victim')}"
         nodes.append({"node": f"I{i.incident_id}", "kind": "incident",
                       "label": i.incident_number, "detail": detail, "flag": False})  # fmt: skip
     test_fire_leads = links[links["kind"] == ItemKind.TEST_FIRE].groupby("firearm_id")["lead_id"]

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from cgic_data.incident_time import occurred_text
 from cgic_ui.figures import KIND_COLOURS
 
 MARGIN_DEGREES = 0.08  # about 8 km of surroundings around the incidents
@@ -62,7 +63,11 @@ def packet_map_figure(incidents: pd.DataFrame, height: int = 360) -> go.Figure:
     SVG: no map library, no WebGL, no tiles, so it draws the same on every browser and offline.
     """
     points = located(incidents).copy()
-    points["when"] = pd.to_datetime(points["occurred_at"]).dt.strftime("%Y-%m-%d %H:%M")
+    known = points["time_known"] if "time_known" in points else pd.Series(True, index=points.index)
+    points["when"] = [
+        occurred_text(pd.Timestamp(at), bool(k))
+        for at, k in zip(points["occurred_at"], known, strict=True)
+    ]
     west, south, east, north = _bounds(points)
     fig = go.Figure()
     outline_lon: list[float | None] = []

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from cgic_data.incident_time import occurred_text
 from cgic_ui import links
 from cgic_ui.packet_export import readable
 
@@ -42,6 +43,7 @@ def linked_table(
 ) -> None:
     """Show ``frame`` (data-layer column names) with readable titles, formatted dates and every
     identifier a link; ``config`` (by data-layer column name) overrides any column's config."""
+    frame = _dates_alone_where_time_unknown(frame)
     names = dict(zip(frame.columns, readable(frame).columns, strict=True))
     shown, linked = links.with_links(frame, labels=names)
     column_config: dict[str, Any] = {
@@ -59,6 +61,18 @@ def linked_table(
         key=key,
         **options,
     )
+
+
+def _dates_alone_where_time_unknown(frame: pd.DataFrame) -> pd.DataFrame:
+    """An incident table with a ``time_known`` flag shows ``occurred_at`` as text, the date alone
+    where the source gave no time (midnight would read as a real time); the flag is not shown."""
+    if not {"occurred_at", "time_known"} <= set(frame.columns):
+        return frame
+    shown = [
+        occurred_text(pd.Timestamp(at), bool(known)) if pd.notna(at) else None
+        for at, known in zip(frame["occurred_at"], frame["time_known"], strict=True)
+    ]
+    return frame.assign(occurred_at=shown).drop(columns="time_known")
 
 
 def key_values(detail: object) -> str:

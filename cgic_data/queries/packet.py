@@ -23,6 +23,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, and_, func, or_, select
 
 from cgic_data.frames import read_frame
+from cgic_data.incident_time import occurred_text
 from cgic_data.lead_labels import CONFIRMED_LABEL, UNCONFIRMED_LABEL, lead_label
 from cgic_data.queries.lead_selection import LeadSelection, SelectionKind, select_view
 from cgic_data.schema import (
@@ -157,6 +158,7 @@ def _incidents(conn: Connection, incident_ids: list[int], item_leads: pd.DataFra
             Agency.name,
             Agency.code,
             Incident.occurred_at,
+            Incident.occurred_time_known,
             Incident.kind,
             Town.name,
             Incident.address,
@@ -171,8 +173,8 @@ def _incidents(conn: Connection, incident_ids: list[int], item_leads: pd.DataFra
         .order_by(Incident.occurred_at, Incident.incident_number)
     )
     columns = [
-        "incident_id", "incident_number", "agency", "ori", "occurred_at", "kind", "town",
-        "address", "injured", "killed", "lat", "lon",
+        "incident_id", "incident_number", "agency", "ori", "occurred_at", "time_known", "kind",
+        "town", "address", "injured", "killed", "lat", "lon",
     ]  # fmt: skip
     frame = read_frame(conn, stmt, columns)
     frame["kind"] = frame["kind"].map(str)
@@ -348,6 +350,14 @@ def _label(selection: LeadSelection, leads: pd.DataFrame) -> str:
     return CONFIRMED_LABEL
 
 
+def _occurred(incidents: pd.DataFrame, position: int) -> str:
+    """The first (0) or last (-1) incident's time: its date alone when the time is unknown."""
+    if incidents.empty:
+        return "—"
+    row = incidents.iloc[position]  # incidents are in date order
+    return occurred_text(pd.Timestamp(row["occurred_at"]), bool(row["time_known"]))
+
+
 def _when(value: object) -> str:
     return "—" if pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d %H:%M}"  # type: ignore[arg-type]
 
@@ -377,8 +387,8 @@ def _header(
         "Incidents": str(len(incidents)),
         "Agencies": "; ".join(f"{name} ({ori})" for name, ori in agencies),
         "Towns": ", ".join(sorted({t for t in incidents["town"] if isinstance(t, str)})),
-        "First incident": _when(incidents["occurred_at"].min()),
-        "Last incident": _when(incidents["occurred_at"].max()),
+        "First incident": _occurred(incidents, 0),
+        "Last incident": _occurred(incidents, -1),
         "People shot": f"{int(incidents['injured'].sum())} injured, "
         f"{int(incidents['killed'].sum())} killed",
         "Calibers": ", ".join(

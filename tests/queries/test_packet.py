@@ -164,3 +164,23 @@ def test_an_agency_never_sees_incidents_of_leads_that_do_not_touch_it(
     alpha = Viewer("al", Role.COMMANDER, agency_id=world.a)
     from_incidents(load_packet(engine, alpha, "lead", "L-3"), 1)
     assert load_packet(engine, alpha, "series", "L-9") is None
+
+
+def test_a_date_without_a_time_reads_as_a_date_alone(engine: Engine, world: World) -> None:
+    """An incident imported with a date only is stored at midnight and flagged: the packet says
+    its date, never '00:00', which would read as a real time (issue 15)."""
+    from sqlalchemy import update
+
+    from cgic_data.schema import Incident
+
+    with engine.begin() as conn:
+        conn.execute(
+            update(Incident)
+            .where(Incident.incident_number == "I1")
+            .values(occurred_at=datetime(2025, 6, 1), occurred_time_known=False)
+        )
+    packet = load_packet(engine, SYSTEM, "lead", "L-1")
+    assert packet is not None
+    assert packet.header["First incident"] == "2025-06-01"
+    assert packet.header["Last incident"] == "2025-06-02 22:00"
+    assert packet.incidents["time_known"].tolist() == [False, True]

@@ -87,16 +87,6 @@ def view_links(kind: str, key: str, here: str | None = None) -> str:
     )
 
 
-def linked(frame: pd.DataFrame, column: str, make: object, *args: str) -> pd.DataFrame:
-    """``frame`` with ``column``'s identifiers turned into their URLs (blank cells stay blank);
-    show them with ``link_column`` so the cell still reads as the identifier."""
-    build = make  # a function of (identifier, *args) -> url
-    values = frame[column].map(
-        lambda v: build(str(v), *args) if isinstance(v, str) and v else None  # type: ignore[operator]
-    )
-    return frame.assign(**{column: values})
-
-
 def link_column(label: str, param: str, **kwargs: object) -> st.column_config.LinkColumn:
     """A table column of URLs made here that displays the identifier in parameter ``param``."""
     return st.column_config.LinkColumn(label, display_text=rf"[?&]{param}=([^&]*)", **kwargs)

@@ -18,12 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,10 +29,10 @@ import pytest
 from cgic_data.queries import incident_choices, incidents
 from cgic_data.scope import IncidentFilter, Viewer
 from cgic_data.store import make_engine, migrate
+from tests.browser.server import running_app
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -102,12 +97,6 @@ class App:
     outside: list[str] = field(default_factory=list)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def demo_store(path: Path) -> tuple[str, str, int, int]:
     """A small demo store; the lead of its largest series, that lead's and all incidents."""
     from cgic_data.demo import seed_demo
@@ -130,45 +119,15 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     require_browser()
     folder = tmp_path_factory.mktemp("map-browser")
     url, lead, lead_incidents, statewide = demo_store(folder / "demo.sqlite")
-    port = free_port()
     layers = folder / "site-layers"
     layers.mkdir()
     (layers / "patrol_districts.geojson").write_text(json.dumps(DISTRICT), encoding="utf-8")
     (layers / "broken.geojson").write_text('{"type": "FeatureCollection", "features": [')
-    env = dict(
-        os.environ,
-        CGIC_DATABASE_URL=url,
-        CGIC_DEMO_ON_EMPTY="never",
-        CGIC_AUTH="off",  # sign-in has its own tests; this one is about the map
-        CGIC_MAP_LAYERS_DIR=str(layers),
-    )
-    log = (folder / "server.log").open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-            "--server.address", "127.0.0.1", "--server.headless", "true",
-            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-        ],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"streamlit did not start; see {log.name}")
-                time.sleep(0.3)
-        shots = Path(os.environ.get("CGIC_TEST_SCREENSHOTS") or folder / "screenshots")
-        shots.mkdir(parents=True, exist_ok=True)
+    shots = Path(os.environ.get("CGIC_TEST_SCREENSHOTS") or folder / "screenshots")
+    shots.mkdir(parents=True, exist_ok=True)
+    # Sign-in has its own tests; this one is about the map.
+    with running_app(folder, url, CGIC_AUTH="off", CGIC_MAP_LAYERS_DIR=str(layers)) as base:
         yield App(base, lead, lead_incidents, statewide, shots)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-        log.close()
 
 
 @pytest.fixture

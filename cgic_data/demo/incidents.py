@@ -113,6 +113,13 @@ class Incident:
             "lon": self.place.lon,
             "town_id": self.town.id,
             "address": self.place.address,
+            # as an RMS export would give them: the town as text and its state, a known time;
+            # calibers come with the lab's items, not on the incident
+            "city": self.town.name,
+            "state": "CT",
+            "occurred_time_known": True,
+            "caliber": None,
+            "gun_type": None,
         }
 
 

@@ -17,8 +17,8 @@ import streamlit as st
 
 from cgic_data.queries.packet import Packet
 from cgic_data.safe_cells import neutralise
+from cgic_data.svg_figures import map_svg
 from cgic_ui.exports import EXCEL_MIME, HTML_MIME, audited_download, excel_bytes
-from cgic_ui.packet_map import packet_map_svg
 
 TRACE_CAVEAT = (
     "Trace data may be used only by law enforcement or prosecutors for a criminal investigation."
@@ -116,7 +116,7 @@ def packet_html(
         caveat = f'<p class="caveat">{escape(TRACE_CAVEAT)}</p>' if title == "Traces" else ""
         count = f" ({len(frame)})" if len(frame) else ""
         sections.append(f"<h2>{escape(title)}{count}</h2>{caveat}{_table(frame)}")
-    svg = packet_map_svg(packet.incidents)
+    svg = map_svg(packet.incidents, 640, 360)
     map_section = (
         f"<h2>Map</h2>{svg}<p class='meta'>Dots are numbered as the incidents table.</p>"
         if svg

@@ -1,8 +1,9 @@
-"""Small offline maps of a packet's incidents: a plotly map for the page, an SVG for the case file.
+"""A small offline map of a packet's incidents for the page (the printable case file draws the
+same incidents with ``cgic_data.svg_figures.map_svg``, as the briefing and the bulletin do).
 
 Nothing loads from the internet: the plotly map is a plain scatter over the outlines of the towns
-around the incidents, from the bundled ``ct_towns.geojson``; the SVG is drawn from the same
-outlines. Pure functions from the packet's incidents frame (lat, lon, ...).
+around the incidents, from the bundled ``ct_towns.geojson``. Pure functions from the packet's
+incidents frame (lat, lon, ...).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 from functools import lru_cache
-from html import escape
 from importlib import resources
 from typing import Any
 
@@ -121,49 +121,3 @@ def packet_map_figure(incidents: pd.DataFrame, height: int = 360) -> go.Figure:
         },
     )
     return fig
-
-
-def packet_map_svg(incidents: pd.DataFrame, width: int = 640, height: int = 360) -> str:
-    """The same map as an inline SVG (town outlines, numbered dots), for the printable case file.
-
-    Dots are numbered in the incidents' order, so the case file's incident table reads as the key.
-    """
-    points = located(incidents)
-    if points.empty:
-        return ""
-    west, south, east, north = _bounds(points)
-    x_scale = math.cos(math.radians((south + north) / 2))
-    scale = min(width / ((east - west) * x_scale), height / (north - south))
-
-    def xy(lon: float, lat: float) -> tuple[float, float]:
-        return (
-            (lon - west) * x_scale * scale + (width - (east - west) * x_scale * scale) / 2,
-            (north - lat) * scale + (height - (north - south) * scale) / 2,
-        )
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="Map of the incidents">',
-        f'<rect width="{width}" height="{height}" fill="#fff" stroke="#ccc"/>',
-    ]
-    for feature in towns_near(points)["features"]:
-        ring = feature["geometry"]["coordinates"][0]
-        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(lon, lat) for lon, lat in ring))
-        parts.append(f'<polygon points="{path}" fill="none" stroke="#9aa5b1" stroke-width="0.8"/>')
-        cx, cy = xy(sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring))
-        parts.append(
-            f'<text x="{cx:.1f}" y="{cy:.1f}" font-size="10" fill="#7b8794" '
-            f'text-anchor="middle">{escape(feature["properties"]["name"])}</text>'
-        )
-    for number, row in enumerate(incidents.itertuples(index=False), start=1):
-        if pd.isna(row.lat) or pd.isna(row.lon):
-            continue
-        x, y = xy(float(row.lon), float(row.lat))
-        colour = KIND_COLOURS.get(str(row.kind), "#333")
-        parts.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="{colour}" stroke="#fff"/>'
-            f'<text x="{x:.1f}" y="{y + 3.5:.1f}" font-size="9" fill="#fff" '
-            f'text-anchor="middle">{number}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)

@@ -19,11 +19,12 @@ COLD_TARGET, WARM_TARGET = 1.5, 0.3
 Key = tuple[str, str, str, str]
 
 
-def read_report(path: Path) -> dict[Key, tuple[float, float]]:
+def read_report(path: Path) -> dict[Key, tuple[float, float | None]]:
     """(backend, page, viewer kind, period) → (cold s, warm s) from a report's tables."""
-    rows: dict[Key, tuple[float, float]] = {}
+    rows: dict[Key, tuple[float, float | None]] = {}
     backend = ""
     header: list[str] = []
+    key: Key | None = None
     for line in path.read_text().splitlines():
         if line.startswith("### "):
             backend, header = line[4:].strip(), []
@@ -31,6 +32,8 @@ def read_report(path: Path) -> dict[Key, tuple[float, float]]:
             header = [cell.strip() for cell in line.strip("|").split("|")]
             if "cold s" not in header:  # another table (e.g. an earlier before → after)
                 header = []
+        elif line.startswith("| ↳ exception: warm: AppTest") and key in rows:
+            rows[key] = (rows[key][0], None)  # the warm run failed: its seconds mean nothing
         elif header and line.startswith("| ") and not line.startswith("| ↳"):
             cells = [cell.strip() for cell in line.strip("|").split("|")]
             record = dict(zip(header, cells, strict=False))

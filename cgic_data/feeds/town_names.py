@@ -69,6 +69,7 @@ class TownNames:
     keep_as: str | None  # where the name the row gave is kept (incidents: city)
     state_column: str | None
     label: str  # the town column as a rejects report names it
+    labels: dict[str, str]  # the derived columns as a rejects report names them
     derived: dict[str, ColumnRule]  # our columns filled from the town (from_town rules)
     tables: dict[str, dict[str, Any]]  # from_town lookup tables: casefolded town -> value
 
@@ -114,7 +115,7 @@ class TownNames:
                         f"({', '.join(map(str, spec or {}))}), or a `default`"
                     )
                     problems.append(
-                        Problem(line, self.label, shown(town), expected, ProblemKind.VALUE)
+                        Problem(line, self.labels[ours], shown(town), expected, ProblemKind.VALUE)
                     )
                 values[ours] = found
         return problems
@@ -133,7 +134,8 @@ def town_names(target: Feed, mapper: Mapper) -> TownNames | None:
         for o, r in derived.items()
         if isinstance(r.from_town, dict)
     }
-    return TownNames(column, ref.keep_as, ref.state_column, label, derived, tables)
+    labels = {o: mapper.label(o) for o in derived}
+    return TownNames(column, ref.keep_as, ref.state_column, label, labels, derived, tables)
 
 
 def _text(value: Any) -> str:

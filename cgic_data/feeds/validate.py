@@ -295,7 +295,11 @@ def _check_row(checker: Checker, row: SourceRow) -> tuple[dict[str, Any], Any, l
     skip: set[str] = set()
     if problems:  # mapping problems are reported once, in their column's name
         named = {p.column for p in problems}
-        skip = {o for o in mapper.rules if named.intersection(mapper.sources(o))}
+        skip = {
+            o
+            for o in mapper.rules
+            if named.intersection(mapper.sources(o)) or mapper.label(o) in named
+        }
     typed, more = checker.check(values, row.line, skip)
     return values, typed, problems + more
 

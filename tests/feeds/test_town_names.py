@@ -3,6 +3,8 @@ and the agency rule derives an agency from the town (issue 15, items 3 and 4).""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 from sqlalchemy import Engine, select
@@ -204,3 +206,37 @@ def test_the_agency_rule_needs_a_feed_with_a_town() -> None:
     text = "feed: lab_requests\ncolumns:\n  agency_code: {from_town: '{town} PD'}\n"
     with pytest.raises(MappingError, match="the lab_requests feed has no town column"):
         parse_mapping(yaml.safe_load(text))
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "feeds.md"
+
+
+def _doc_block(after: str, language: str) -> str:
+    text = DOC.read_text(encoding="utf-8")
+    start = text.index(f"```{language}\n", text.index(after)) + len(language) + 4
+    return text[start : text.index("```", start)]
+
+
+def test_the_documented_agency_rule_does_what_the_document_says(engine: Engine) -> None:
+    ensure_towns(engine)
+    mapping = parse_mapping(yaml.safe_load(_doc_block("### The agency rule", "yaml")))
+    data = b"CaseNo,Date,Place\nA-1,06/01/2025,Willimantic\n"
+    assert import_bytes(engine, "incidents", data, "doc.csv", mapping=mapping).inserted == 1
+    assert _places(engine)["A-1"] == ("Windham", "Willimantic", "CT0157000")
+    with engine.connect() as conn:
+        assert conn.execute(select(s.Agency.name)).scalar_one() == "Windham Police Department"
+
+
+def test_the_documented_town_rows_do_what_the_document_says(engine: Engine) -> None:
+    _store(engine)
+    Builder(engine).agency("CT0157000")
+    Builder(engine).agency("CTCSP0000")
+    rows = _doc_block("### Towns, villages and sections", "csv").splitlines()
+    data = "\n".join(line.split("←")[0].rstrip() for line in rows) + "\n"
+    result = import_bytes(engine, "incidents", data.encode(), "doc.csv")
+    assert {k: v[0] for k, v in _places(engine).items()} == {
+        "W-1": "Windham",
+        "W-2": "Vernon",
+        "M-1": "Stonington",
+    }
+    assert [(p.line, p.value) for p in result.problems] == [(5, "Mystic"), (6, "Willimantik")]

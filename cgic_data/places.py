@@ -21,7 +21,8 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
-from itertools import pairwise
+
+import numpy as np
 
 from cgic_data.towns import bundled_towns
 
@@ -89,10 +90,15 @@ def town_of(name: str, lat: float | None = None, lon: float | None = None) -> st
 
     Raises AmbiguousPlace for a place in several towns without coordinates in one of them.
     """
-    found = _resolve(_key(name))
+    found = _resolve_name(name)
     if isinstance(found, Place):
         return _pick(found, lat, lon)
     return name if found is None else found
+
+
+@lru_cache(maxsize=4096)
+def _resolve_name(name: str) -> str | Place | None:
+    return _resolve(_key(name))
 
 
 @lru_cache(maxsize=4096)
@@ -133,46 +139,49 @@ def _pick(place: Place, lat: float | None, lon: float | None) -> str:
 
 # --- town boundaries ---------------------------------------------------------------------------
 
-Ring = list[tuple[float, float]]  # (lon, lat) pairs, closed
-
 
 @cache
-def _boundaries() -> dict[str, list[Ring]]:
+def _segments() -> dict[str, np.ndarray]:
+    """Each town's boundary edges as rows of (lon1, lat1, lon2, lat2), every ring together."""
     content = resources.files("cgic_data").joinpath("resources/ct_towns.geojson").read_text("utf-8")
-    shapes: dict[str, list[Ring]] = {}
+    edges: dict[str, list[np.ndarray]] = {}
     for feature in json.loads(content)["features"]:
         geometry = feature["geometry"]
         polygons = (
             [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
         )
-        rings = shapes.setdefault(feature["properties"]["name"], [])
         for polygon in polygons:
-            rings.extend([(float(x), float(y)) for x, y in ring] for ring in polygon)
-    return shapes
+            for ring in polygon:
+                points = np.asarray(ring, dtype=float)
+                edges.setdefault(feature["properties"]["name"], []).append(
+                    np.hstack([points[:-1], points[1:]])
+                )
+    return {town: np.vstack(parts) for town, parts in edges.items()}
 
 
 def contains(town: str, lat: float, lon: float) -> bool:
     """Whether the point lies inside ``town`` (even-odd ray casting: holes stay outside)."""
-    inside = False
-    for ring in _boundaries().get(town, []):
-        for (x1, y1), (x2, y2) in pairwise(ring):
-            if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
-                inside = not inside
-    return inside
+    edges = _segments().get(town)
+    if edges is None:
+        return False
+    x1, y1, x2, y2 = edges.T
+    spans = (y1 > lat) != (y2 > lat)
+    with np.errstate(divide="ignore", invalid="ignore"):  # flat edges never span the ray
+        crossing = x1 + (lat - y1) * (x2 - x1) / (y2 - y1)
+    return bool(np.count_nonzero(spans & (lon < crossing)) % 2)
 
 
 def distance_km(town: str, lat: float, lon: float) -> float:
     """Kilometres from the point to ``town``'s boundary (0 inside); flat-earth, fine at 1-2 km."""
+    edges = _segments().get(town)
+    if edges is None:
+        return math.inf
     if contains(town, lat, lon):
         return 0.0
     kx, ky = 111.32 * math.cos(math.radians(lat)), 110.57
-    best = math.inf
-    for ring in _boundaries().get(town, []):
-        for (x1, y1), (x2, y2) in pairwise(ring):
-            ax, ay = (x1 - lon) * kx, (y1 - lat) * ky
-            bx, by = (x2 - lon) * kx, (y2 - lat) * ky
-            dx, dy = bx - ax, by - ay
-            length = dx * dx + dy * dy
-            t = 0.0 if length == 0 else max(0.0, min(1.0, -(ax * dx + ay * dy) / length))
-            best = min(best, math.hypot(ax + t * dx, ay + t * dy))
-    return best
+    ax, ay = (edges[:, 0] - lon) * kx, (edges[:, 1] - lat) * ky
+    dx, dy = (edges[:, 2] - lon) * kx - ax, (edges[:, 3] - lat) * ky - ay
+    length = dx * dx + dy * dy
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.clip(np.where(length > 0, -(ax * dx + ay * dy) / length, 0.0), 0.0, 1.0)
+    return float(np.hypot(ax + t * dx, ay + t * dy).min())

@@ -33,6 +33,7 @@ from cgic_data.feeds.limits import cell_problems
 from cgic_data.feeds.mapping import FoldRule, Mapper, Mapping, fold
 from cgic_data.feeds.problems import Problem, ProblemKind, shown
 from cgic_data.feeds.read import Source, SourceRow
+from cgic_data.feeds.town_names import town_names
 from cgic_data.towns import towns_state
 
 Items = tuple[tuple[str, datetime | None], ...]
@@ -219,6 +220,7 @@ class Checker:
         self.read = list(dict.fromkeys(c for o in mapper.rules for c in mapper.sources(o)))
         self.time_known = [(c.name, c.time_known) for c in target.columns if c.time_known]
         self.out_of_state = [r for r in target.references if r.state_column]
+        self.towns = town_names(target, mapper)
 
     def check(self, values: dict[str, Any], line: int, skip: set[str]) -> tuple[Any, list[Problem]]:
         try:
@@ -285,13 +287,19 @@ def _check_row(checker: Checker, row: SourceRow) -> tuple[dict[str, Any], Any, l
     """(mapped values, typed values or None, problems) of one source row."""
     mapper = checker.mapper
     values, problems = mapper.map(row)
+    if checker.towns is not None:  # villages -> towns, the agency rule (feeds/town_names.py)
+        problems += checker.towns.settle(values, row.line)
     cells = cell_problems(row.line, row.values, checker.read)
     if cells:  # too big or not storable: reported as is, not typed (the fold key still counts)
         return values, None, cells
     skip: set[str] = set()
     if problems:  # mapping problems are reported once, in their column's name
         named = {p.column for p in problems}
-        skip = {o for o in mapper.rules if named.intersection(mapper.sources(o))}
+        skip = {
+            o
+            for o in mapper.rules
+            if named.intersection(mapper.sources(o)) or mapper.label(o) in named
+        }
     typed, more = checker.check(values, row.line, skip)
     return values, typed, problems + more
 

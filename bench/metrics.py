@@ -40,9 +40,7 @@ from cgic_ui.context import period_dates  # noqa: E402
 TREND_DAYS = 365  # as pages/backlog.py
 
 
-def metric_calls(
-    engine: Engine, viewer: Viewer, period: str
-) -> dict[str, Callable[[], Any]]:
+def metric_calls(engine: Engine, viewer: Viewer, period: str) -> dict[str, Callable[[], Any]]:
     """The page calls of each heavy metric, for ``viewer`` at the sidebar ``period``."""
     today = reference_day(store_info(engine))
     start, end = period_dates(period, today)

@@ -200,17 +200,21 @@ def incident_rows(viewer: Viewer, filt: IncidentFilter) -> Select[tuple[object, 
     is_casing = and_(
         EvidenceItem.kind == ItemKind.CARTRIDGE_CASE, EvidenceItem.incident_id.in_(shootings)
     )
+    # the item's receipt, else its request's: looked up only for an item without its own
+    # (COALESCE stops at the first known value; most items carry their own)
+    request_receipt = (
+        select(LabRequest.received_at)
+        .where(LabRequest.id == EvidenceItem.lab_request_id)
+        .scalar_subquery()
+    )
     # the incident's cartridge cases, earliest of each time (grouped before meeting incidents)
     casings = (
         select(
             EvidenceItem.incident_id,
             func.min(EvidenceItem.recovered_at).label("recovered_at"),
-            func.min(func.coalesce(EvidenceItem.received_at, LabRequest.received_at)).label(
-                "received_at"
-            ),
+            func.min(func.coalesce(EvidenceItem.received_at, request_receipt)).label("received_at"),
             func.min(EvidenceItem.nibin_entered_at).label("entered_at"),
         )
-        .outerjoin(LabRequest, LabRequest.id == EvidenceItem.lab_request_id)
         .where(is_casing)
         .group_by(EvidenceItem.incident_id)
         .subquery()

@@ -96,11 +96,12 @@ def bench_store(backend: str, scale: float, reuse: bool) -> tuple[Engine, float 
         name = f"cgic_bench_{str(scale).replace('.', '_')}"
         admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            exists = conn.execute(text("select 1 from pg_database where datname=:n"), {"n": name})
-            if exists.first() and not reuse:
+            query = text("select 1 from pg_database where datname=:n")
+            exists = conn.execute(query, {"n": name}).first() is not None
+            if exists and not reuse:
                 conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-                exists = None
-            if not exists or not reuse:
+                exists = False
+            if not exists:  # --reuse of a store that was never built builds it
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
         url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)

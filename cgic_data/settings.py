@@ -57,7 +57,7 @@ MAP_MAX_POINTS = Setting(
 )
 MAP_VIEW_POINTS = Setting(
     "CGIC_MAP_VIEW_POINTS",
-    "2000",
+    "3000",
     "Up to this many incidents in the map's view are drawn one by one, above it as cells",
 )
 TIME_ZONE = Setting("CGIC_TIME_ZONE", "America/New_York", "Wall-clock zone of all stored times")

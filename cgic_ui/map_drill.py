@@ -18,8 +18,9 @@ import pandas as pd
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
-from cgic_data.queries.incidents import Extent, MapData
+from cgic_data.queries.incidents import CELL_COLUMNS, Extent, MapData
 from cgic_data.queries.map_view import ViewData, Viewport
+from cgic_data.schema import IncidentKind
 from cgic_ui.map_layers import FitView
 from cgic_ui.map_reference import SiteLayer
 from cgic_ui.maps import POINT_CALLBACK, base_map, point_rows, view_extent
@@ -148,7 +149,21 @@ def returned_view(returned: dict[str, Any] | None) -> Viewport | None:
 
 
 def cells_frame(view: ViewData) -> pd.DataFrame | None:
-    """The view's cells for the CSV export (without their extents)."""
+    """The view's counts for the CSV export: its cells, and each incident alone in its cell as a
+    cell of one, so the rows add up to the incidents in view."""
     if view.cells is None:
         return None
-    return view.cells.drop(columns=["south", "west", "north", "east"])
+    points = view.points
+    alone = pd.DataFrame(
+        {
+            "lat": points["lat"],
+            "lon": points["lon"],
+            "incidents": 1,
+            "shootings": (points["kind"] == IncidentKind.SHOOTING.value).astype(int),
+            "shots_fired": (points["kind"] == IncidentKind.SHOTS_FIRED.value).astype(int),
+            "gun_recoveries": (points["kind"] == IncidentKind.GUN_RECOVERY.value).astype(int),
+            "victims": (points["injured"] + points["killed"]).astype(int),
+        }
+    )
+    cells = view.cells[CELL_COLUMNS]
+    return pd.concat([cells, alone], ignore_index=True) if not alone.empty else cells

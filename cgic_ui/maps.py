@@ -35,6 +35,7 @@ from cgic_ui.map_layers import (
     ClientCluster,
     ClientHeat,
     FitView,
+    Graticule,
     ReferenceGeoJson,
     SteadyFocus,
     ZoomLabels,
@@ -246,6 +247,10 @@ def base_map(
             max_zoom=MAX_ZOOM,
             overlay=False, control=False,
         ).add_to(m)  # fmt: skip
+    # Beyond Connecticut there is no basemap: a half-degree grid under the towns still shows
+    # where an incident lies.
+    folium.map.CustomPane("grid", z_index=240, pointer_events=False).add_to(m)
+    Graticule(REGION_BOUNDS.as_bounds()).add_to(m)
     # Below the overlay pane (400), so heat and lines draw over the towns.
     folium.map.CustomPane("towns", z_index=250, pointer_events=True).add_to(m)
     ReferenceGeoJson(

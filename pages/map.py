@@ -102,7 +102,7 @@ mf = incidents.MapFilter(
 # A chosen lead or series is shown whole: the sidebar filter narrows the map only without one.
 map_filter = WHOLE if mf.has_selection else ctx.filter
 max_points = settings.int_setting(settings.MAP_MAX_POINTS)
-data = cached(incidents.incident_map_data, ctx.viewer, map_filter, mf, max_points)
+data = cached(incidents.incident_map_data, ctx.viewer, map_filter, mf, max_points, cells=False)
 # Above the cap the map is drawn per view: the incidents of the last view the map reported.
 view = None
 if data.aggregated:
@@ -356,10 +356,10 @@ if points is not None and not points.empty:
         + (" in view" if view is not None else "")
         + " (CSV)",
     )
-elif data.cells is not None:
+elif view is not None and (counts := map_drill.cells_frame(view)) is not None:
     csv_download(
-        data.cells,
+        counts,
         "incident-map-cells.csv",
-        "incident counts per map cell",
-        label=f"Download counts for {len(data.cells):,} cells (CSV)",
+        "incident counts per area in the map's view",
+        label=f"Download counts for {len(counts):,} areas in view (CSV)",
     )

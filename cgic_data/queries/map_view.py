@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, Engine, and_, false, func, select, tuple_
+from sqlalchemy import ColumnElement, Connection, Engine, and_, func, select
 
 from cgic_data.queries.incidents import (
     COORDINATE_DECIMALS,
@@ -30,8 +30,8 @@ from cgic_data.queries.incidents import (
 from cgic_data.schema import Incident, IncidentKind
 from cgic_data.scope import IncidentFilter, Viewer
 
-VIEW_POINTS = 2_000  # single incidents per view: a click away each, ~200 KB, drawn in < 1 s
-CELL_PX = 64  # a cell is about this many screen pixels wide at the view's zoom
+VIEW_POINTS = 3_000  # single incidents per view: a click away each, ~0.3 MB, drawn in < 1 s
+CELL_PX = 32  # a cell is about this many screen pixels wide at the view's zoom
 TILE_PX = 256  # Leaflet's world is 256 px wide at zoom 0
 # At Connecticut's latitude a degree of latitude is ~1.33 degrees of longitude on the screen.
 LAT_PER_LON = 0.75
@@ -111,17 +111,25 @@ def view_data(
         where = and_(map_conditions(conn, viewer, filt, mf), view.condition())
         in_view = conn.execute(select(func.count()).select_from(Incident).where(where)).scalar_one()
         if in_view <= max_points:
-            return ViewData(in_view, _with_links(conn, viewer, _points(conn, where), where), None)
+            return ViewData(in_view, _linked_points(conn, viewer, where), None)
         cells = _view_cells(conn, where, view)
         alone = cells["incidents"] == 1
-        if alone.any():
-            row, col = view.grid()
-            lonely = select(row, col).where(where).group_by(row, col).having(func.count() == 1)
-            singles = and_(where, tuple_(row, col).in_(lonely))
-            points = _with_links(conn, viewer, _points(conn, singles), singles)
-        else:
-            points = _with_links(conn, viewer, _points(conn, false()), false())
-        return ViewData(in_view, points, cells[~alone].reset_index(drop=True))
+        singles = and_(where, Incident.id.in_([int(i) for i in cells.loc[alone, "incident_id"]]))
+        points = _linked_points(conn, viewer, singles)
+        return ViewData(in_view, points, cells[~alone].drop(columns="incident_id"))
+
+
+def _linked_points(conn: Connection, viewer: Viewer, where: ColumnElement[bool]) -> pd.DataFrame:
+    """The incidents of ``where`` by date, with their links.
+
+    Unordered in SQL (by date, SQLite walks the date index and fetches every row of the store),
+    and linked by their ids (a view holds at most a few thousand): the WHERE of a view narrows
+    nothing an index can use, and each linking query would scan the store again.
+    """
+    points = _points(conn, where, ordered=False)
+    points = points.sort_values(["occurred_at", "incident_id"], ignore_index=True)
+    ids = [int(i) for i in points["incident_id"]]
+    return _with_links(conn, viewer, points, Incident.id.in_(ids))
 
 
 def _view_cells(conn: Connection, where: ColumnElement[bool], view: Viewport) -> pd.DataFrame:
@@ -140,12 +148,14 @@ def _view_cells(conn: Connection, where: ColumnElement[bool], view: Viewport) ->
             func.min(Incident.lon),
             func.max(Incident.lat),
             func.max(Incident.lon),
+            func.min(Incident.id),  # the incident, in a cell of one
         )
         .where(where)
         .group_by(row, col)
         .order_by(row, col)
     )
-    frame = pd.DataFrame([tuple(r) for r in conn.execute(stmt)], columns=VIEW_CELL_COLUMNS)
+    columns = [*VIEW_CELL_COLUMNS, "incident_id"]
+    frame = pd.DataFrame([tuple(r) for r in conn.execute(stmt)], columns=columns)
     degrees = ["lat", "lon", "south", "west", "north", "east"]
     frame[degrees] = frame[degrees].astype(float).round(COORDINATE_DECIMALS)
     counts = ["incidents", "shootings", "shots_fired", "gun_recoveries", "victims"]

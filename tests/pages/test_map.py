@@ -182,7 +182,9 @@ def test_above_the_point_cap_the_map_is_drawn_per_view_and_drills_to_an_incident
     assert [row[2] for row in view_rows(at, "points")] == [world.i[4]]
     assert any("incidents close together: click to zoom in" in h.value for h in at.get("html"))
     assert any("1 matching incidents have no coordinates" in c.value for c in at.caption)
-    assert [b.label for b in at.get("download_button")] == ["Download counts for 3 cells (CSV)"]
+    assert [b.label for b in at.get("download_button")] == [
+        "Download counts for 3 areas in view (CSV)"
+    ]
 
     # A click on Hartford's count zooms the map there; st_folium reports the new view.
     at.session_state["incident_map"] = {

@@ -2,7 +2,7 @@
 
 The world is ``tests/incident_world.py`` (see ``test_incidents.py`` for the figures): i1 and i2
 200 m apart in Hartford, i3 and i5 side by side in New Haven, i4 alone in between, i6 without
-coordinates. At zoom 8 a cell is 64 px: 0.3516 degrees of longitude, 0.2637 of latitude.
+coordinates. At zoom 8 a cell is 32 px: 0.1758 degrees of longitude, 0.1318 of latitude.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from cgic_data.queries import map_view
 from cgic_data.queries.incidents import MapFilter
 from cgic_data.queries.map_view import Viewport
 from cgic_data.scope import IncidentFilter, Viewer
+from tests.factory import Builder
 from tests.incident_world import World, build_world
 
 LAB = Viewer.system()
@@ -74,9 +75,20 @@ def test_the_sharing_rule_and_both_filters_apply_to_the_view(engine: Engine, wor
     assert map_view.view_data(engine, LAB, bravo_only, MapFilter(), HARTFORD).in_view == 1
 
 
+def test_incidents_outside_connecticut_are_in_the_views_that_reach_them(
+    engine: Engine, world: World
+) -> None:
+    springfield = Builder(engine).incident(world.alpha, number="A-MA", lat=42.10, lon=-72.59)
+    massachusetts = Viewport(42.0, -72.8, 42.3, -72.3, zoom=11)
+    view = map_view.view_data(engine, LAB, ALL, MapFilter(), massachusetts)
+    assert (view.in_view, set(view.points["incident_id"])) == (1, {springfield})
+    northeast = Viewport(37.0, -82.0, 47.5, -66.5, zoom=5)
+    assert map_view.view_data(engine, LAB, ALL, MapFilter(), northeast).in_view == 6
+
+
 def test_cells_halve_with_each_zoom_level_and_stay_put_within_one() -> None:
     lat8, lon8 = Viewport(zoom=8).cell_size()
-    assert lon8 == pytest.approx(360 / 2**8 / 4)  # a quarter of a 256-px tile
+    assert lon8 == pytest.approx(360 / 2**8 / 8)  # an eighth of a 256-px tile
     assert lat8 == pytest.approx(lon8 * map_view.LAT_PER_LON)
     assert Viewport(zoom=9).cell_size() == (lat8 / 2, lon8 / 2)
     assert Viewport(zoom=9.75).cell_size() == Viewport(zoom=9).cell_size()

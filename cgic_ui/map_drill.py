@@ -51,8 +51,8 @@ class ViewLayer(folium.FeatureGroup):
     Cells: ``[lat, lon, incidents, shootings, shots fired, recoveries, victims, south, west,
     north, east]``; a click fits the map to the cell's incidents. Points (every incident in view,
     or those alone in their cell): rows and tables of ``cgic_ui.maps.point_rows`` drawn by
-    ``POINT_CALLBACK`` into a markercluster group with a small radius (only markers that would
-    overlap are grouped).
+    ``POINT_CALLBACK`` into a markercluster group (radius 40 px, not 80: markers group only where
+    they would pile up, so most stay one click from their detail).
     """
 
     _template = Template(
@@ -78,7 +78,7 @@ class ViewLayer(folium.FeatureGroup):
                 var T = {{ this.tables|tojson }}, make = {{ this.callback }};
                 var points = {{ this.points|tojson }};
                 if (points.length) {
-                    var cluster = L.markerClusterGroup({maxClusterRadius: 20,
+                    var cluster = L.markerClusterGroup({maxClusterRadius: 40,
                         showCoverageOnHover: false, chunkedLoading: true});
                     cluster.addLayers(points.map(function (r) { return make(r, T); }));
                     group.addLayer(cluster);

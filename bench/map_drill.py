@@ -2,9 +2,12 @@
 clustered on the server (what the app does) and, for comparison, on the client.
 
 usage: .venv/bin/python bench/map_drill.py [--size 240000] [--keep DIR [--reuse]] [--browser-points N]
+                                           [--postgresql [--reuse]]
 
 The store is ``bench/map_payload.py``'s (synthetic incidents around Connecticut's towns by
-population; ``--keep``/``--reuse`` share its files, e.g. ``map-240000.sqlite``).
+population; ``--keep``/``--reuse`` share its files, e.g. ``map-240000.sqlite``). ``--postgresql``:
+the database ``cgic_map_drill_<size>`` on ``CGIC_BENCH_POSTGRES_URL`` (or
+``CGIC_TEST_POSTGRES_URL``), a role that may create databases.
 
 Server (``cgic_data.queries.map_view`` + ``cgic_ui.map_drill``): the base map is sent once, then
 each view sends one layer. The walk: the statewide view; a click on the largest count, which fits
@@ -26,6 +29,7 @@ import argparse
 import base64
 import json
 import math
+import os
 import random
 import struct
 import sys
@@ -37,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import folium  # noqa: E402
-from sqlalchemy import Engine, select  # noqa: E402
+from sqlalchemy import Engine, create_engine, make_url, select, text  # noqa: E402
 from streamlit_folium import _get_feature_group_string, _get_map_string  # noqa: E402
 
 from bench.map_payload import fill  # noqa: E402
@@ -196,11 +200,31 @@ def browser_cluster_seconds(points: list[list[float]]) -> float | None:
     return float(seconds)
 
 
+def postgres_store(name: str, reuse: bool) -> tuple[str, bool]:
+    """The URL of database ``name`` (created, or dropped and created unless ``reuse``) and
+    whether it is new."""
+    admin_url = os.environ.get("CGIC_BENCH_POSTGRES_URL") or os.environ.get(
+        "CGIC_TEST_POSTGRES_URL"
+    )
+    if not admin_url:
+        raise SystemExit("PostgreSQL: set CGIC_BENCH_POSTGRES_URL (a role that may createdb)")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("select 1 from pg_database where datname=:n"), {"n": name})
+        fresh = not (exists.first() and reuse)
+        if fresh:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), fresh
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=240_000)
     parser.add_argument("--keep", type=Path, default=None, help="keep the store in this folder")
     parser.add_argument("--reuse", action="store_true", help="reuse a store kept by --keep")
+    parser.add_argument("--postgresql", action="store_true", help="a PostgreSQL store instead")
     parser.add_argument("--view-points", type=int, default=map_view.VIEW_POINTS)
     parser.add_argument(
         "--browser-points", type=int, default=50_000,
@@ -210,9 +234,12 @@ def main() -> None:
     folder = args.keep or Path(tempfile.mkdtemp(prefix="cgic-map-drill-"))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"map-{args.size}.sqlite"
-    url = f"sqlite:///{path}"
-    if not (args.reuse and path.exists()):
+    url, fresh = f"sqlite:///{path}", not (args.reuse and path.exists())
+    if args.postgresql:
+        url, fresh = postgres_store(f"cgic_map_drill_{args.size}", args.reuse)
+    elif fresh:
         path.unlink(missing_ok=True)
+    if fresh:
         engine: Engine = make_engine(url)
         migrate(engine)
         _, seconds = timed(fill, engine, args.size, random.Random(args.size))
@@ -220,7 +247,7 @@ def main() -> None:
         print(f"filled {args.size:,} incidents in {seconds:.0f} s")
     server_walk(url, args.view_points)
     client_payload(url, args.browser_points)
-    if args.keep is None:
+    if args.keep is None and not args.postgresql:
         path.unlink()
 
 

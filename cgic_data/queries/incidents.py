@@ -277,12 +277,17 @@ def _points(conn: Connection, where: ColumnElement[bool], ordered: bool = True) 
 
 
 def _with_links(
-    conn: Connection, viewer: Viewer, frame: pd.DataFrame, where: ColumnElement[bool]
+    conn: Connection,
+    viewer: Viewer,
+    frame: pd.DataFrame,
+    where: ColumnElement[bool],
+    series: bool = True,
 ) -> pd.DataFrame:
     """Add calibers, lead numbers (with status), hit status and series id to incident rows.
 
     ``where`` selects the same incidents as ``frame``: the narrow (incident, caliber) and
-    (incident, lead) pairs come back in one query each.
+    (incident, lead) pairs come back in one query each. ``series=False``: no series ids (None),
+    for thousands of incidents where walking their series costs more than the rest together.
     """
     ids = [int(i) for i in frame["incident_id"]]
     matching = select(Incident.id).where(where)
@@ -308,7 +313,7 @@ def _with_links(
     )
     for incident_id, number, status in conn.execute(lead_rows):
         leads[incident_id].add((number, LeadStatus(status).value))
-    series = series_of_incidents(conn, viewer, ids, matching) if leads else {}
+    series_ids = series_of_incidents(conn, viewer, ids, matching) if leads and series else {}
     out = frame.copy()
     out["calibers"] = [", ".join(sorted(calibers[i])) if i in calibers else None for i in ids]
     out["leads"] = [
@@ -318,7 +323,7 @@ def _with_links(
     hits = [_hit_status(leads.get(i, set())) for i in ids]
     out["hit"] = [hit.value for hit in hits]
     out["nibin_status"] = [HIT_STATUS_LABELS[hit] for hit in hits]
-    out["series_id"] = [series.get(i) for i in ids]
+    out["series_id"] = [series_ids.get(i) for i in ids]
     return out[[*POINT_COLUMNS, TIME_KNOWN]]
 
 

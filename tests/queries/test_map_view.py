@@ -60,7 +60,11 @@ def test_at_or_under_the_view_cap_every_incident_in_view_is_a_point(
     view = map_view.view_data(engine, LAB, ALL, MapFilter(), HARTFORD, max_points=2)
     assert (view.in_view, view.cells) == (2, None)
     assert set(view.points["incident_id"]) == world.ids(1, 2)
-    assert set(view.points["series_id"]) == {"L-1"}
+    assert view.points["leads"].tolist() == [
+        "L-1 (open), L-3 (excluded)",
+        "L-1 (open), L-2 (confirmed hit)",
+    ]
+    assert view.points["series_id"].isna().all()  # named in a clicked incident's detail
 
 
 def test_the_sharing_rule_and_both_filters_apply_to_the_view(engine: Engine, world: World) -> None:

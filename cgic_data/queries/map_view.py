@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, and_, func, select
 
 from cgic_data.queries.incidents import (
     COORDINATE_DECIMALS,
+    MAX_POINTS,
     MapFilter,
     _points,
     _with_links,
@@ -32,6 +33,10 @@ from cgic_data.scope import IncidentFilter, Viewer
 
 VIEW_POINTS = 3_000  # single incidents per view: a click away each, ~0.3 MB, drawn in < 1 s
 CELL_PX = 32  # a cell is about this many screen pixels wide at the view's zoom
+# From this zoom (a view of about 1.3 x 0.8 km) every incident in view is a point, up to the
+# statewide cap: a count there could only zoom to where it already is (incidents at one address);
+# markercluster spreads such a pile on a click.
+POINTS_FROM_ZOOM = 16
 TILE_PX = 256  # Leaflet's world is 256 px wide at zoom 0
 # At Connecticut's latitude a degree of latitude is ~1.33 degrees of longitude on the screen.
 LAT_PER_LON = 0.75
@@ -105,12 +110,14 @@ def view_data(
     view: Viewport,
     max_points: int = VIEW_POINTS,
 ) -> ViewData:
-    """The matching incidents in ``view``: one row each up to ``max_points``, else zoom cells,
-    with the incidents alone in their cell as points (one click to their detail, not two)."""
+    """The matching incidents in ``view``: one row each up to ``max_points`` (or, zoomed in to
+    ``POINTS_FROM_ZOOM``, up to ``MAX_POINTS``), else zoom cells, with the incidents alone in their
+    cell as points (one click to their detail, not two)."""
     with engine.connect() as conn:
         where = and_(map_conditions(conn, viewer, filt, mf), view.condition())
         in_view = conn.execute(select(func.count()).select_from(Incident).where(where)).scalar_one()
-        if in_view <= max_points:
+        close = view.zoom >= POINTS_FROM_ZOOM and in_view <= MAX_POINTS
+        if in_view <= max_points or close:
             return ViewData(in_view, _linked_points(conn, viewer, where), None)
         cells = _view_cells(conn, where, view)
         alone = cells["incidents"] == 1

@@ -7,6 +7,7 @@ coordinates. At zoom 8 a cell is 32 px: 0.1758 degrees of longitude, 0.1318 of l
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -65,6 +66,19 @@ def test_at_or_under_the_view_cap_every_incident_in_view_is_a_point(
         "L-1 (open), L-2 (confirmed hit)",
     ]
     assert view.points["series_id"].isna().all()  # named in a clicked incident's detail
+
+
+def test_zoomed_in_to_a_street_every_incident_is_a_point_whatever_the_view_cap(
+    engine: Engine, world: World
+) -> None:
+    """A count at the deepest zoom could only zoom to where it already is: i1 and i2 at the
+    same spot (one address) would stay a '2' no click opens."""
+    street = Viewport(41.69, -72.71, 41.71, -72.69, zoom=map_view.POINTS_FROM_ZOOM)
+    view = map_view.view_data(engine, LAB, ALL, MapFilter(), street, max_points=1)
+    assert (view.in_view, view.cells) == (2, None)
+    assert set(view.points["incident_id"]) == world.ids(1, 2)
+    above = dataclasses.replace(street, zoom=map_view.POINTS_FROM_ZOOM - 0.25)
+    assert map_view.view_data(engine, LAB, ALL, MapFilter(), above, max_points=1).aggregated
 
 
 def test_the_sharing_rule_and_both_filters_apply_to_the_view(engine: Engine, world: World) -> None:

@@ -80,7 +80,7 @@ def time_to_crime(
     Medians are not portable SQL (SQLite has none), so one narrow column set per gun comes back
     and feeds every TTC figure; the rows were scoped and filtered in SQL.
     """
-    facts = trace_facts(viewer, filt, fired_only)
+    facts = trace_facts(viewer, filt, fired_only, indicators=False)  # TTC needs no flags
     values = frame_of(
         engine,
         select(

@@ -263,12 +263,9 @@ def _new_and_grown_leads(engine: Engine, reader: Viewer, filt: IncidentFilter) -
     out_columns += ["towns", "assigned_to", "follow_up_status", "to_do"]
     if leads.empty:
         return pd.DataFrame(columns=out_columns)
-    grouped = incidents.groupby("lead_id")
-    leads["incidents"] = leads["lead_id"].map(grouped["incident_number"].agg(_listed))
-    leads["dates"] = leads["lead_id"].map(
-        grouped["occurred_at"].agg(lambda s: _listed(pd.to_datetime(s).dt.strftime("%Y-%m-%d")))
-    )
-    leads["towns"] = leads["lead_id"].map(grouped["town"].agg(_listed))
+    incidents["date"] = pd.to_datetime(incidents["occurred_at"]).dt.strftime("%Y-%m-%d")
+    for column, source in (("incidents", "incident_number"), ("dates", "date"), ("towns", "town")):
+        leads[column] = leads["lead_id"].map(_listed_per_lead(incidents, source))
     leads["change"] = np.where(leads["is_new"].astype(bool), "new", "grown")
     leads["status"] = leads["status"].map(str)
     leads["label"] = leads["status"].map(lead_label)
@@ -279,8 +276,13 @@ def _new_and_grown_leads(engine: Engine, reader: Viewer, filt: IncidentFilter) -
     ].reset_index(drop=True)
 
 
-def _listed(values: pd.Series) -> str:
-    return ", ".join(dict.fromkeys(str(v) for v in values if isinstance(v, str) and v))
+def _listed_per_lead(incidents: pd.DataFrame, column: str) -> pd.Series:
+    """Per lead_id: the distinct non-empty strings of ``column``, in the rows' order, joined.
+    One vectorised pass (a Python function per lead took a second for a lab-wide week)."""
+    values = incidents[["lead_id", column]]
+    named = values[column].map(lambda v: isinstance(v, str) and v != "").astype(bool)
+    distinct = values[named].drop_duplicates()
+    return distinct.groupby("lead_id", sort=False)[column].agg(", ".join)
 
 
 def _to_do(lead: object) -> str:

@@ -207,18 +207,21 @@ def series_choices(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.D
     Only series with a lead open to the viewer are offered (an agency's own series): every series
     is built from leads in the viewer's scope, each of which the viewer may list.
     """
-    universe = lead_universe(engine, viewer, series_only=True)
-    membership = universe.membership
     columns = ["series_id", "incidents", "last"]
-    if membership.empty:
-        return pd.DataFrame(columns=columns)
-    offered = membership[
-        membership["series_id"].isin(
-            series_touching(membership, matching_incidents(engine, viewer, filt))
-        )
-    ]
-    dates = universe.items[["incident_id", "occurred_at"]].drop_duplicates("incident_id")
-    seen = offered.merge(dates, on="incident_id")
+    if filt.start is not None:
+        seen = _series_around(engine, viewer, filt)
+    else:
+        universe = lead_universe(engine, viewer, series_only=True)
+        membership = universe.membership
+        if membership.empty:
+            return pd.DataFrame(columns=columns)
+        offered = membership[
+            membership["series_id"].isin(
+                series_touching(membership, matching_incidents(engine, viewer, filt))
+            )
+        ]
+        dates = universe.items[["incident_id", "occurred_at"]].drop_duplicates("incident_id")
+        seen = offered.merge(dates, on="incident_id")
     if seen.empty:
         return pd.DataFrame(columns=columns)
     return (
@@ -227,6 +230,27 @@ def series_choices(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.D
         .reset_index()
         .sort_values(["last", "series_id"], ascending=[False, True], ignore_index=True)[columns]
     )
+
+
+def _series_around(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.DataFrame:
+    """(incident_id, series_id, occurred_at) of the whole series touching the filter's incidents,
+    walked out from them (``metrics.series.series_pairs``): a period's few hundred incidents, not
+    every lead item of the viewer. Every incident a lead in the viewer's scope links is one the
+    viewer may see (``scope`` shares exactly those), so these are ``lead_universe``'s series."""
+    with engine.connect() as conn:
+        pairs = series_pairs(conn, viewer, incidents=scoped_incident_ids(viewer, filt))
+        membership = series_from_pairs(pairs)[["incident_id", "series_id"]]
+        ids = membership["incident_id"].drop_duplicates().tolist()
+        rows = [
+            row
+            for chunk in chunks(ids)
+            for row in conn.execute(
+                select(Incident.id, Incident.occurred_at).where(Incident.id.in_(chunk))
+            )
+        ]
+    dates = pd.DataFrame(rows, columns=["incident_id", "occurred_at"])
+    dates["occurred_at"] = pd.to_datetime(dates["occurred_at"])
+    return membership.merge(dates, on="incident_id")
 
 
 def search_leads(engine: Engine, viewer: Viewer, text: str = "", limit: int = 200) -> pd.DataFrame:

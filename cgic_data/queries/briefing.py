@@ -31,7 +31,7 @@ from cgic_data.metrics.backlog import LabFilter, open_requests
 from cgic_data.metrics.nibin_timeliness import entry_times, goal_hours
 from cgic_data.metrics.weighted import weighted_median
 from cgic_data.queries.bulletin import bulletins_issued
-from cgic_data.queries.lead_selection import select_series
+from cgic_data.queries.lead_selection import select_several_series
 from cgic_data.queries.overview import PeriodCounts, most_active_series, period_counts
 from cgic_data.schema import (
     Agency,
@@ -320,9 +320,10 @@ def _lead_incidents(conn: object, reader: Viewer, lead_ids: list[int]) -> pd.Dat
 
 def _active_series(engine: Engine, reader: Viewer, filt: IncidentFilter) -> tuple[SeriesBrief, ...]:
     active = most_active_series(engine, reader, filt, limit=SERIES_SHOWN).head(SERIES_SHOWN)
+    selections = select_several_series(engine, reader, [str(s) for s in active["series_id"]])
     briefs = []
     for row in active.itertuples(index=False):
-        selection = select_series(engine, reader, str(row.series_id))
+        selection = selections[str(row.series_id).strip()]
         if selection is None:
             continue
         stmt = (

@@ -279,3 +279,13 @@ def test_a_period_offers_the_whole_series_it_touches(engine: Engine, world: Lead
     assert lead_selection.series_choices(engine, LAB, june)["series_id"].tolist() != []
     before = IncidentFilter(start=date(2000, 1, 1), end=date(2000, 12, 31))
     assert lead_selection.series_choices(engine, LAB, before).empty
+
+
+def test_several_series_in_one_walk_are_each_as_selected_alone(
+    engine: Engine, world: LeadWorld
+) -> None:
+    keys = ["L-1", "L-2", "L-5", "L-9", "NO-SUCH-LEAD"]
+    for viewer in (LAB, world.analyst(world.alpha), world.analyst(world.charlie)):
+        together = lead_selection.select_several_series(engine, viewer, keys)
+        assert together == {key: lead_selection.select_series(engine, viewer, key) for key in keys}
+    assert lead_selection.select_several_series(engine, LAB, []) == {}

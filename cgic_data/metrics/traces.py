@@ -199,8 +199,9 @@ def trace_facts(
 
     Columns: trace_id, trace_number, firearm_id, incident_id, agency_id, owned (the viewer's own
     agency's gun; always true for lab-wide viewers), recovered_at, purchase_date, ttc_days,
-    dealer_name, dealer_ffl, dealer_state, purchaser_ref, and (``indicators``) one boolean per
-    ``INDICATORS`` key.
+    dealer_name, dealer_ffl, dealer_state, purchaser_ref, short_ttc, and (``indicators``) one
+    boolean per ``INDICATORS`` key (short_ttc among them). Sources, dealers and time-to-crime need
+    no indicators: without them the repeat purchaser and dealer checks are not run at all.
 
     Two steps, each MATERIALIZED (computed once): the guns with their own facts, then the
     indicators, whose repeat purchaser and dealer checks group only the listed guns' purchasers
@@ -221,6 +222,7 @@ def trace_facts(
             recovered.label("recovered_at"),
             Trace.purchase_date,
             ttc.label("ttc_days"),
+            case((and_(ttc >= 0, ttc < SHORT_TTC_DAYS), True), else_=False).label("short_ttc"),
             Trace.dealer_name,
             Trace.dealer_ffl,
             func.upper(Trace.dealer_state).label("dealer_state"),
@@ -242,7 +244,7 @@ def trace_facts(
         return guns
     g = guns.c
     flags = {
-        "short_ttc": and_(g.ttc_days >= 0, g.ttc_days < SHORT_TTC_DAYS),
+        "short_ttc": g.short_ttc.is_(True),
         "not_possessor": g.purchaser_is_possessor.is_(False),
         "out_of_state": and_(g.dealer_state.is_not(None), g.dealer_state != HOME_STATE),
         "obliterated": g.serial_obliterated.is_(True),
@@ -282,7 +284,7 @@ def sources(
     engine: Engine, viewer: Viewer, filt: IncidentFilter, fired_only: bool = False
 ) -> Sources:
     """Source states of the visible traced guns: in state (``HOME_STATE``) vs out of state."""
-    facts = trace_facts(viewer, filt, fired_only)
+    facts = trace_facts(viewer, filt, fired_only, indicators=False)
     guns, guns_own = count_with_own(true(), facts.c.owned)
     short, short_own = count_with_own(facts.c.short_ttc, facts.c.owned)
     states = frame_of(
@@ -328,7 +330,7 @@ def top_dealers(
 ) -> pd.DataFrame:
     """Dealers (FFLs) with the most visible traced guns: dealer_ffl, dealer_name, dealer_state,
     guns, short_ttc (sold under 3 years before recovery), suppressed (then not ranked)."""
-    facts = trace_facts(viewer, filt, fired_only)
+    facts = trace_facts(viewer, filt, fired_only, indicators=False)
     guns, guns_own = count_with_own(true(), facts.c.owned)
     short, short_own = count_with_own(facts.c.short_ttc, facts.c.owned)
     frame = frame_of(

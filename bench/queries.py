@@ -2,16 +2,18 @@
 
 usage: .venv/bin/python bench/queries.py [--scale 20] [--backends sqlite,postgresql] [--runs 3]
                                          [--only traces,briefing] [--save out.json]
-                                         [--compare before.json]
+                                         [--compare before.json] [--against ../other-checkout]
 
 For the lab-wide viewer and the busiest agency's commander, at the default period (Last 28 days)
 and at All dates, it runs each query the Trace intelligence, Weekly briefing, Series network,
-Command overview, Leads, Officer-safety bulletin and Record pages open with, and prints the median
-seconds of ``--runs`` runs (the first run is a warm-up: the database's own caches filled).
-``--save`` keeps the timings as JSON; ``--compare`` prints them next to an earlier file (before /
-after a change). The stores: ``bench/out/perf-<scale>.sqlite`` and the PostgreSQL database
-``cgic_perf_<scale>`` (``CGIC_TEST_POSTGRES_URL``, a role that may create databases), built by the
-demo generator when missing. Nothing here is a test: timings are noisy, they are reported.
+Command overview, Leads, Officer-safety bulletin and Record pages open with, and prints the least
+seconds of ``--runs`` runs after a warm-up (the briefing is of last week whatever the period).
+``--save`` keeps the timings as JSON; ``--compare`` prints them next to an earlier file.
+``--against`` runs every call in another checkout (say, a worktree of main) and in this one,
+alternately, so both see the same load: the fair before/after on a busy machine. The stores:
+``bench/out/perf-<scale>.sqlite`` and the PostgreSQL database ``cgic_perf_<scale>``
+(``CGIC_TEST_POSTGRES_URL``, a role that may create databases), built by the demo generator when
+missing. Nothing here is a test: timings are noisy, they are reported.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -161,13 +163,78 @@ def view_calls(engine: Engine, viewer: Viewer, filt: IncidentFilter, today: Any)
 
 
 def timed(thunk: Callable[[], Any], runs: int) -> float:
-    thunk()  # warm-up: the database's page cache, SQLAlchemy's statement cache
+    """The least of ``runs`` runs after a warm-up (the database's page cache, SQLAlchemy's
+    statement cache): on a shared machine the minimum is what repeats, the median is load."""
+    thunk()
     times = []
     for _ in range(runs):
         started = time.perf_counter()
         thunk()
         times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return min(times)
+
+
+def serve(backend: str, scale: float) -> None:
+    """Worker of ``--against``: prints its call keys (JSON), then runs each key read on stdin
+    once and prints the seconds."""
+    engine = perf_store(backend, scale)
+    table = {
+        f"{view} | {group}.{name}": thunk
+        for view, view_list in calls(engine)
+        for group, name, thunk in view_list
+    }
+    print(json.dumps(list(table)), flush=True)
+    for line in sys.stdin:
+        started = time.perf_counter()
+        table[line.strip()]()
+        print(time.perf_counter() - started, flush=True)
+
+
+class Worker:
+    """This script in another checkout (``--against``), serving calls on its own store."""
+
+    def __init__(self, checkout: Path, backend: str, scale: float) -> None:
+        script = checkout / "bench" / "queries.py"
+        args = [sys.executable, str(script), "--serve", backend, "--scale", str(scale)]
+        self.process = subprocess.Popen(
+            args, cwd=checkout, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert self.process.stdin and self.process.stdout
+        self.stdin, self.stdout = self.process.stdin, self.process.stdout
+        self.keys: list[str] = json.loads(self.stdout.readline())
+
+    def run(self, key: str) -> float:
+        self.stdin.write(key + "\n")
+        self.stdin.flush()
+        return float(self.stdout.readline())
+
+    def close(self) -> None:
+        self.stdin.close()
+        self.process.wait()
+
+
+def against(checkout: Path, backend: str, scale: float, runs: int, only: set[str]) -> None:
+    """Each call in the other checkout and in this one, alternately (both under the same load),
+    the least of ``runs`` each. The other checkout's store is its own ``bench/out`` file and, on
+    PostgreSQL, the database its copy of this script names: give it a copy of the store."""
+    before, after = Worker(checkout, backend, scale), Worker(ROOT, backend, scale)
+    print(f"## {backend}, scale {scale:g}: {checkout} (before) against {ROOT} (after)")
+    for key in after.keys:
+        group = key.split(" | ")[1].split(".")[0]
+        if key not in before.keys or (only and group not in only):
+            continue
+        was, now = [], []
+        before.run(key), after.run(key)  # warm-up
+        for _ in range(runs):
+            was.append(before.run(key))
+            now.append(after.run(key))
+        print(
+            f"  {key:62s} before {min(was):7.3f}s  after {min(now):7.3f}s  "
+            f"x{min(was) / max(min(now), 1e-6):5.1f}",
+            flush=True,
+        )
+    before.close()
+    after.close()
 
 
 def main() -> int:
@@ -178,8 +245,17 @@ def main() -> int:
     parser.add_argument("--only", default="", help="groups to run, comma-separated")
     parser.add_argument("--save", default="")
     parser.add_argument("--compare", default="")
+    parser.add_argument("--against", default="", help="another checkout to alternate with")
+    parser.add_argument("--serve", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.scale)
+        return 0
     only = {g for g in args.only.split(",") if g}
+    if args.against:
+        for backend in args.backends.split(","):
+            against(Path(args.against).resolve(), backend, args.scale, args.runs, only)
+        return 0
     before = json.loads(Path(args.compare).read_text()) if args.compare else {}
     results: dict[str, float] = {}
     for backend in args.backends.split(","):

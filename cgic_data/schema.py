@@ -254,6 +254,8 @@ class NibinLead(Base):
     """A NIBIN lead: a cluster of linked items that grows; investigative until confirmed."""
 
     __tablename__ = "nibin_leads"
+    # Hits confirmed in a period (overview, briefing): a range per status (0014).
+    __table_args__ = (Index("ix_nibin_leads_status_confirmed", "status", "confirmed_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_number: Mapped[str] = mapped_column(String(60), unique=True, doc="opaque identifier")
     issued_at: Mapped[datetime] = mapped_column(DateTime, index=True)

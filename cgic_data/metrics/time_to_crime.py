@@ -107,7 +107,7 @@ def ttc_values(
 ) -> pd.DataFrame:
     """One row per traced gun in scope: agency, month (of recovery), ttc_days (NA when unknown),
     owned (the viewer's agency's own), no_purchase_date; every TTC figure comes from these."""
-    facts = trace_facts(viewer, filt, fired_only)
+    facts = trace_facts(viewer, filt, fired_only, indicators=False)  # TTC needs no flags
     values = frame_of(
         engine,
         select(

@@ -154,17 +154,22 @@ def ttc_days(
     )
 
 
-def _repeat_values(viewer: Viewer, column: str, minimum: int, short_only: bool = False) -> Any:
+def _repeat_values(
+    viewer: Viewer, column: str, minimum: int, candidates: Any, short_only: bool = False
+) -> Any:
     """Values of trace ``column`` (purchaser, dealer) behind ``minimum``+ visible guns, any date
-    (``short_only``: counting guns with a short time-to-crime only).
+    (``short_only``: counting guns with a short time-to-crime only), among ``candidates`` (a
+    one-column select of the values to check: those of the guns listed).
 
-    Aliased tables: the subquery must not correlate with the outer query's traces.
+    Only the candidates' traces are grouped, reached through the column's index: a period's few
+    purchasers and dealers, not every trace on file, whatever the period. Aliased tables: the
+    subquery must not correlate with the outer query's traces.
     """
     trace, gun, incident = aliased(Trace), aliased(Firearm), aliased(Incident)
     value = getattr(trace, column)
     repeated = (
         select(value)
-        .where(value.is_not(None))
+        .where(value.in_(candidates))
         .group_by(value)
         .having(func.count(func.distinct(trace.firearm_id)) >= minimum)
     )
@@ -181,30 +186,32 @@ def _repeat_values(viewer: Viewer, column: str, minimum: int, short_only: bool =
     )
 
 
-def trace_facts(viewer: Viewer, filt: IncidentFilter, fired_only: bool = False) -> CTE:
+FACT_COLUMNS = [
+    "trace_id", "trace_number", "firearm_id", "incident_id", "agency_id", "owned", "recovered_at",
+    "purchase_date", "ttc_days", "dealer_name", "dealer_ffl", "dealer_state", "purchaser_ref",
+]  # fmt: skip
+
+
+def trace_facts(
+    viewer: Viewer, filt: IncidentFilter, fired_only: bool = False, indicators: bool = True
+) -> CTE:
     """One row per visible traced gun in the filter: who owns it, its TTC and its indicators.
 
     Columns: trace_id, trace_number, firearm_id, incident_id, agency_id, owned (the viewer's own
     agency's gun; always true for lab-wide viewers), recovered_at, purchase_date, ttc_days,
-    dealer_name, dealer_ffl, dealer_state, purchaser_ref, and one boolean per ``INDICATORS`` key.
+    dealer_name, dealer_ffl, dealer_state, purchaser_ref, short_ttc, and (``indicators``) one
+    boolean per ``INDICATORS`` key (short_ttc among them). Sources, dealers and time-to-crime need
+    no indicators: without them the repeat purchaser and dealer checks are not run at all.
+
+    Two steps, each MATERIALIZED (computed once): the guns with their own facts, then the
+    indicators, whose repeat purchaser and dealer checks group only the listed guns' purchasers
+    and dealers (``_repeat_values``). Inlined, every count of a flag re-ran the subqueries behind
+    it; over every trace on file, a month's indicators cost as much as all dates'.
     """
     recovered = recovered_at()
     ttc = ttc_days()
-    state = func.upper(Trace.dealer_state)
     owned = true() if viewer.sees_all_agencies else Incident.agency_id == viewer.agency_id
-    flags = {
-        "short_ttc": and_(ttc >= 0, ttc < SHORT_TTC_DAYS),
-        "not_possessor": Trace.purchaser_is_possessor.is_(False),
-        "out_of_state": and_(Trace.dealer_state.is_not(None), state != HOME_STATE),
-        "obliterated": Firearm.serial_obliterated.is_(True),
-        "repeat_purchaser": Trace.purchaser_ref.in_(
-            _repeat_values(viewer, "purchaser_ref", REPEAT_PURCHASER_MIN)
-        ),
-        "repeat_dealer": Trace.dealer_ffl.in_(
-            _repeat_values(viewer, "dealer_ffl", REPEAT_DEALER_MIN, short_only=True)
-        ),
-    }
-    stmt = (
+    guns = (
         select(
             Trace.id.label("trace_id"),
             Trace.trace_number,
@@ -215,11 +222,13 @@ def trace_facts(viewer: Viewer, filt: IncidentFilter, fired_only: bool = False) 
             recovered.label("recovered_at"),
             Trace.purchase_date,
             ttc.label("ttc_days"),
+            case((and_(ttc >= 0, ttc < SHORT_TTC_DAYS), True), else_=False).label("short_ttc"),
             Trace.dealer_name,
             Trace.dealer_ffl,
-            state.label("dealer_state"),
+            func.upper(Trace.dealer_state).label("dealer_state"),
             Trace.purchaser_ref,
-            *(case((flag, True), else_=False).label(key) for key, flag in flags.items()),
+            Trace.purchaser_is_possessor,
+            Firearm.serial_obliterated,
         )
         .join(Firearm, Firearm.id == Trace.firearm_id)
         .join(Incident, Incident.id == Firearm.recovery_incident_id)
@@ -228,9 +237,30 @@ def trace_facts(viewer: Viewer, filt: IncidentFilter, fired_only: bool = False) 
             latest_trace_only(),
             fired_in_shootings(viewer) if fired_only else true(),
         )
+        .cte("traced_guns")
+        .prefix_with("MATERIALIZED")
     )
-    # MATERIALIZED: computed once. Inlined, every count of a flag re-ran the repeat-value
-    # subqueries behind it (seconds at 50k traces instead of a fraction).
+    if not indicators:
+        return guns
+    g = guns.c
+    flags = {
+        "short_ttc": g.short_ttc.is_(True),
+        "not_possessor": g.purchaser_is_possessor.is_(False),
+        "out_of_state": and_(g.dealer_state.is_not(None), g.dealer_state != HOME_STATE),
+        "obliterated": g.serial_obliterated.is_(True),
+        "repeat_purchaser": g.purchaser_ref.in_(
+            _repeat_values(viewer, "purchaser_ref", REPEAT_PURCHASER_MIN, select(g.purchaser_ref))
+        ),
+        "repeat_dealer": g.dealer_ffl.in_(
+            _repeat_values(
+                viewer, "dealer_ffl", REPEAT_DEALER_MIN, select(g.dealer_ffl), short_only=True
+            )
+        ),
+    }
+    stmt = select(
+        *(g[column] for column in FACT_COLUMNS),
+        *(case((flag, True), else_=False).label(key) for key, flag in flags.items()),
+    )
     return stmt.cte("trace_facts").prefix_with("MATERIALIZED")
 
 
@@ -254,7 +284,7 @@ def sources(
     engine: Engine, viewer: Viewer, filt: IncidentFilter, fired_only: bool = False
 ) -> Sources:
     """Source states of the visible traced guns: in state (``HOME_STATE``) vs out of state."""
-    facts = trace_facts(viewer, filt, fired_only)
+    facts = trace_facts(viewer, filt, fired_only, indicators=False)
     guns, guns_own = count_with_own(true(), facts.c.owned)
     short, short_own = count_with_own(facts.c.short_ttc, facts.c.owned)
     states = frame_of(
@@ -300,7 +330,7 @@ def top_dealers(
 ) -> pd.DataFrame:
     """Dealers (FFLs) with the most visible traced guns: dealer_ffl, dealer_name, dealer_state,
     guns, short_ttc (sold under 3 years before recovery), suppressed (then not ranked)."""
-    facts = trace_facts(viewer, filt, fired_only)
+    facts = trace_facts(viewer, filt, fired_only, indicators=False)
     guns, guns_own = count_with_own(true(), facts.c.owned)
     short, short_own = count_with_own(facts.c.short_ttc, facts.c.owned)
     frame = frame_of(

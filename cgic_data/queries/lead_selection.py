@@ -103,28 +103,52 @@ def select_series(engine: Engine, viewer: Viewer, series_key: str) -> LeadSelect
     Any lead number of the series finds it, so an old link still works after two series merge
     under a lower id. An agency must name a lead open to it or the series id itself.
     """
-    key = series_key.strip()
+    return select_several_series(engine, viewer, [series_key])[series_key.strip()]
+
+
+def select_several_series(
+    engine: Engine, viewer: Viewer, series_keys: list[str]
+) -> dict[str, LeadSelection | None]:
+    """``select_series`` of each key (stripped), with one walk of the lead graph for all of them
+    (a briefing's few series: one walk, not one per series, each a query per hop)."""
+    keys = [key.strip() for key in series_keys]
     with engine.connect() as conn:
-        start = conn.execute(
-            select(NibinLead.id).where(
-                NibinLead.lead_number == key, NibinLead.status != LeadStatus.EXCLUDED
-            )
-        ).scalar_one_or_none()
-        if start is None:
-            return None
-        pairs = series_pairs(conn, viewer, lead_ids=[start])
-        if pairs.empty:  # the lead is not in the viewer's scope
-            return None
-        series_id = str(series_from_pairs(pairs)["series_id"].iloc[0])
-        component_leads = sorted(set(pairs["lead_id"]))
-        shown = conn.execute(
-            select(NibinLead.id, NibinLead.lead_number, NibinLead.status)
-            .where(NibinLead.id.in_(component_leads), lead_visibility(viewer))
-            .order_by(NibinLead.lead_number)
-        ).all()
-        if not shown or (key != series_id and key not in {row.lead_number for row in shown}):
-            return None
-        incidents = _visible_incidents(conn, viewer, [row.id for row in shown])
+        starts = dict(
+            conn.execute(
+                select(NibinLead.lead_number, NibinLead.id).where(
+                    NibinLead.lead_number.in_(keys), NibinLead.status != LeadStatus.EXCLUDED
+                )
+            ).all()
+        )
+        pairs = series_pairs(conn, viewer, lead_ids=set(starts.values()))
+        components = series_from_pairs(pairs)[["incident_id", "series_id"]]
+        pairs = pairs.merge(components, on="incident_id")  # each pair with its series
+        component_of = dict(zip(pairs["lead_id"], pairs["series_id"], strict=True))
+        out: dict[str, LeadSelection | None] = {}
+        for key in keys:
+            start = starts.get(key)
+            if start is None or start not in component_of:  # unknown, or not in the scope
+                out[key] = None
+                continue
+            component = pairs[pairs["series_id"] == component_of[start]]
+            out[key] = _series_selection(conn, viewer, key, component)
+    return out
+
+
+def _series_selection(
+    conn: Connection, viewer: Viewer, key: str, pairs: pd.DataFrame
+) -> LeadSelection | None:
+    """The series view of ``key`` from its component's (lead_id, lead_number, incident_id) pairs."""
+    series_id = str(series_from_pairs(pairs)["series_id"].iloc[0])
+    component_leads = sorted(set(pairs["lead_id"]))
+    shown = conn.execute(
+        select(NibinLead.id, NibinLead.lead_number, NibinLead.status)
+        .where(NibinLead.id.in_(component_leads), lead_visibility(viewer))
+        .order_by(NibinLead.lead_number)
+    ).all()
+    if not shown or (key != series_id and key not in {row.lead_number for row in shown}):
+        return None
+    incidents = _visible_incidents(conn, viewer, [row.id for row in shown])
     return LeadSelection(
         kind="series",
         asked_for=key,
@@ -207,18 +231,21 @@ def series_choices(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.D
     Only series with a lead open to the viewer are offered (an agency's own series): every series
     is built from leads in the viewer's scope, each of which the viewer may list.
     """
-    universe = lead_universe(engine, viewer, series_only=True)
-    membership = universe.membership
     columns = ["series_id", "incidents", "last"]
-    if membership.empty:
-        return pd.DataFrame(columns=columns)
-    offered = membership[
-        membership["series_id"].isin(
-            series_touching(membership, matching_incidents(engine, viewer, filt))
-        )
-    ]
-    dates = universe.items[["incident_id", "occurred_at"]].drop_duplicates("incident_id")
-    seen = offered.merge(dates, on="incident_id")
+    if filt.start is not None:
+        seen = _series_around(engine, viewer, filt)
+    else:
+        universe = lead_universe(engine, viewer, series_only=True)
+        membership = universe.membership
+        if membership.empty:
+            return pd.DataFrame(columns=columns)
+        offered = membership[
+            membership["series_id"].isin(
+                series_touching(membership, matching_incidents(engine, viewer, filt))
+            )
+        ]
+        dates = universe.items[["incident_id", "occurred_at"]].drop_duplicates("incident_id")
+        seen = offered.merge(dates, on="incident_id")
     if seen.empty:
         return pd.DataFrame(columns=columns)
     return (
@@ -227,6 +254,27 @@ def series_choices(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.D
         .reset_index()
         .sort_values(["last", "series_id"], ascending=[False, True], ignore_index=True)[columns]
     )
+
+
+def _series_around(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.DataFrame:
+    """(incident_id, series_id, occurred_at) of the whole series touching the filter's incidents,
+    walked out from them (``metrics.series.series_pairs``): a period's few hundred incidents, not
+    every lead item of the viewer. Every incident a lead in the viewer's scope links is one the
+    viewer may see (``scope`` shares exactly those), so these are ``lead_universe``'s series."""
+    with engine.connect() as conn:
+        pairs = series_pairs(conn, viewer, incidents=scoped_incident_ids(viewer, filt))
+        membership = series_from_pairs(pairs)[["incident_id", "series_id"]]
+        ids = membership["incident_id"].drop_duplicates().tolist()
+        rows = [
+            row
+            for chunk in chunks(ids)
+            for row in conn.execute(
+                select(Incident.id, Incident.occurred_at).where(Incident.id.in_(chunk))
+            )
+        ]
+    dates = pd.DataFrame(rows, columns=["incident_id", "occurred_at"])
+    dates["occurred_at"] = pd.to_datetime(dates["occurred_at"])
+    return membership.merge(dates, on="incident_id")
 
 
 def search_leads(engine: Engine, viewer: Viewer, text: str = "", limit: int = 200) -> pd.DataFrame:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, select, true
+from sqlalchemy import Engine, and_, case, exists, func, or_, select, true
 
 from cgic_data import settings
 from cgic_data.frames import query_frame, read_frame
@@ -95,9 +95,9 @@ def period_counts(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> Perio
         *date_conditions(EvidenceItem.nibin_entered_at, filt.start, filt.end),
     )
     touching = (
-        select(LeadItem.lead_id)
-        .join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
-        .where(in_scope)
+        exists()
+        .where(LeadItem.lead_id == NibinLead.id)
+        .where(EvidenceItem.id == LeadItem.item_id, in_scope)
     )
     issued = and_(true(), *date_conditions(NibinLead.issued_at, filt.start, filt.end))
     confirmed = and_(
@@ -105,9 +105,11 @@ def period_counts(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> Perio
         *date_conditions(NibinLead.confirmed_at, filt.start, filt.end),
     )
     # Leads the viewer may list (``lead_visibility``), as on the Leads page: a lead between two
-    # other agencies that reaches an incident shared with the viewer is never counted.
+    # other agencies that reaches an incident shared with the viewer is never counted. Walked
+    # from the period's leads (issued or confirmed in it), each checked for an in-scope item:
+    # not every lead item on file read to find the few leads of a month.
     leads = select(func.count().filter(issued), func.count().filter(confirmed)).where(
-        NibinLead.id.in_(touching), lead_visibility(viewer)
+        or_(issued, confirmed), touching, lead_visibility(viewer)
     )
     with engine.connect() as conn:
         shootings, victims = conn.execute(incidents).one()

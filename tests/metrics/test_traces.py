@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from cgic_data.metrics import time_to_crime, traces
 from cgic_data.metrics.suppression import suppress_small_cells
+from cgic_data.queries.traces import trace_list
 from cgic_data.schema import IncidentKind, LeadStatus, Role
 from cgic_data.scope import IncidentFilter, Viewer
 from tests.factory import Builder
@@ -183,6 +184,28 @@ def test_indicators_only_count_what_the_agency_may_see(
     assert counts["any"]["guns"] == 5
     assert counts["any"]["share"] == pytest.approx(5 / 6)
     assert not counts["any"]["suppressed"]
+
+
+def test_repeat_indicators_of_a_period_count_guns_recovered_outside_it(engine: Engine) -> None:
+    """The period picks the guns listed; whether their purchaser or dealer repeats is decided
+    over every visible gun, whatever its date (the checks group only the listed guns' values)."""
+    b = Builder(engine)
+    a = b.agency("A")
+    traced_gun(b, a, MAY, ttc=100, purchaser="P-1", ffl="X")
+    traced_gun(b, a, MAY, ttc=200, purchaser="P-2", ffl="X")
+    traced_gun(b, a, JUNE, ttc=300, purchaser="P-1", ffl="X")  # P-1's second, X's third
+    traced_gun(b, a, JUNE, ttc=400, purchaser="P-3", ffl="Y")
+    june = IncidentFilter(start=date(2025, 6, 1), end=date(2025, 6, 30))
+    for viewer in (LAB, analyst(a)):
+        counts = by(traces.indicator_counts(engine, viewer, june), "key")
+        assert counts["repeat_purchaser"]["guns"] == 1
+        assert counts["repeat_dealer"]["guns"] == 1
+        listed = trace_list(engine, viewer, june).set_index("dealer_ffl")
+        flags = listed[["repeat_purchaser", "repeat_dealer"]].to_dict("index")
+        assert flags == {
+            "X": {"repeat_purchaser": True, "repeat_dealer": True},
+            "Y": {"repeat_purchaser": False, "repeat_dealer": False},
+        }
 
 
 def test_fired_in_shootings_keeps_guns_recovered_at_or_linked_to_shootings(

@@ -262,3 +262,30 @@ def test_pickers_offer_what_the_filter_and_the_viewer_allow(
     assert lead_selection.series_choices(engine, charlie, everything)[
         ["series_id", "incidents"]
     ].values.tolist() == [["L-2", 2]]  # named after Charlie's own lead
+
+
+def test_a_period_offers_the_whole_series_it_touches(engine: Engine, world: LeadWorld) -> None:
+    """With a period the series are walked out from its incidents (not built from every lead):
+    each offered series still counts all its visible incidents and its latest, as All dates does."""
+    everything = IncidentFilter()
+    for viewer in (LAB, world.analyst(world.alpha), world.analyst(world.charlie)):
+        whole = lead_selection.series_choices(engine, viewer, everything).set_index("series_id")
+        for month in range(1, 13):
+            period = IncidentFilter(start=date(2025, month, 1), end=date(2025, month, 28))
+            offered = lead_selection.series_choices(engine, viewer, period)
+            expected = whole.loc[offered["series_id"]].reset_index()
+            pd.testing.assert_frame_equal(offered, expected, check_dtype=False)
+    june = IncidentFilter(start=date(2025, 6, 1), end=date(2025, 6, 30))
+    assert lead_selection.series_choices(engine, LAB, june)["series_id"].tolist() != []
+    before = IncidentFilter(start=date(2000, 1, 1), end=date(2000, 12, 31))
+    assert lead_selection.series_choices(engine, LAB, before).empty
+
+
+def test_several_series_in_one_walk_are_each_as_selected_alone(
+    engine: Engine, world: LeadWorld
+) -> None:
+    keys = ["L-1", "L-2", "L-5", "L-9", "NO-SUCH-LEAD"]
+    for viewer in (LAB, world.analyst(world.alpha), world.analyst(world.charlie)):
+        together = lead_selection.select_several_series(engine, viewer, keys)
+        assert together == {key: lead_selection.select_series(engine, viewer, key) for key in keys}
+    assert lead_selection.select_several_series(engine, LAB, []) == {}

@@ -33,6 +33,7 @@ from cgic_data.feeds.limits import cell_problems
 from cgic_data.feeds.mapping import FoldRule, Mapper, Mapping, fold
 from cgic_data.feeds.problems import Problem, ProblemKind, shown
 from cgic_data.feeds.read import Source, SourceRow
+from cgic_data.feeds.seen import SeenKeys, digest
 from cgic_data.towns import towns_state
 
 Items = tuple[tuple[str, datetime | None], ...]
@@ -260,25 +261,40 @@ class Checker:
         return problems
 
 
+class Validation:
+    """Validating one file chunk by chunk: one mapper and checker, and the keys every chunk so
+    far has used (a key used again in a later chunk is a duplicate too)."""
+
+    def __init__(
+        self, target: Feed, header: list[str], mapping: Mapping | None, *, check: bool = True
+    ) -> None:
+        self.feed, self.mapping = target, mapping
+        self.mapper = Mapper(target, header, mapping, check=check)  # FeedFileError: the header
+        self.checker = Checker(target, self.mapper)
+        self.seen = SeenKeys()
+
+    def chunk(self, source: Source) -> Validated:
+        """Map, type, fold and de-duplicate ``source``'s rows."""
+        result = Validated(self.feed, source, self.mapper)
+        for problem, row in zip(source.problems, source.bad_rows, strict=True):
+            result.reject(Record((row.line,), {}), [problem])
+        if self.mapping is not None and self.mapping.fold is not None:
+            _fold_rows(result, self.checker, source.rows, self.mapping.fold)
+        else:
+            for row in source.rows:
+                _, typed, problems = _check_row(self.checker, row)
+                if problems:
+                    result.reject(Record((row.line,), {}), problems)
+                else:
+                    result.records.append(Record((row.line,), typed))
+        _reject_duplicates(result, self.seen)
+        return result
+
+
 def validate_source(target: Feed, source: Source, mapping: Mapping | None) -> Validated:
     """Map, type, fold and de-duplicate ``source``'s rows (raises FeedFileError on the header)."""
     empty = source.format == "jsonl" and not source.row_count
-    mapper = Mapper(target, source.header, mapping, check=not empty)
-    result = Validated(target, source, mapper)
-    for problem, row in zip(source.problems, source.bad_rows, strict=True):
-        result.reject(Record((row.line,), {}), [problem])
-    checker = Checker(target, mapper)
-    if mapping is not None and mapping.fold is not None:
-        _fold_rows(result, checker, source.rows, mapping.fold)
-    else:
-        for row in source.rows:
-            _, typed, problems = _check_row(checker, row)
-            if problems:
-                result.reject(Record((row.line,), {}), problems)
-            else:
-                result.records.append(Record((row.line,), typed))
-    _reject_duplicates(result)
-    return result
+    return Validation(target, source.header, mapping, check=not empty).chunk(source)
 
 
 def _check_row(checker: Checker, row: SourceRow) -> tuple[dict[str, Any], Any, list[Problem]]:
@@ -325,28 +341,35 @@ def _fold_rows(result: Validated, checker: Checker, rows: list[SourceRow], rule:
         result.reject(Record(lines, {}), problems)
 
 
-def _reject_duplicates(result: Validated) -> None:
-    """The same natural key twice in one file: the first row stands, later ones are rejected."""
-    first: dict[tuple[Any, ...], int] = {}
-    kept: list[Record] = []
+def _reject_duplicates(result: Validated, seen: SeenKeys) -> None:
+    """The same natural key twice in one file: the first row stands, later ones are rejected
+    (the first may be in an earlier chunk: ``seen``)."""
     key_columns = result.feed.key
-    for record in result.records:
-        key = tuple(record.values.get(c) for c in key_columns)
+    keys = [tuple(record.values.get(c) for c in key_columns) for record in result.records]
+    unique = list(dict.fromkeys(keys))
+    digests = [digest(key) for key in unique]
+    earlier = seen.first_lines(digests)
+    first = {key: line for key, line in zip(unique, earlier, strict=True) if line is not None}
+    kept: list[Record] = []
+    for record, key in zip(result.records, keys, strict=True):
         if key in first:
-            result.reject(
-                record,
-                [
-                    Problem(
-                        record.lines[0],
-                        "+".join(key_columns),
-                        " / ".join(str(k) for k in key),
-                        f"a key not already used on line {first[key]} (the file holds each "
-                        "record once; rows of one record need a mapping `fold:`)",
-                        ProblemKind.DUPLICATE,
-                    )
-                ],
-            )
+            result.reject(record, [_duplicate(record, key_columns, key, first[key])])
         else:
             first[key] = record.lines[0]
             kept.append(record)
+    new = [(d, first[k]) for d, k, e in zip(digests, unique, earlier, strict=True) if e is None]
+    seen.add([d for d, _ in new], [line for _, line in new])
     result.records = kept
+
+
+def _duplicate(
+    record: Record, key_columns: tuple[str, ...], key: tuple[Any, ...], line: int
+) -> Problem:
+    return Problem(
+        record.lines[0],
+        "+".join(key_columns),
+        " / ".join(str(k) for k in key),
+        f"a key not already used on line {line} (the file holds each "
+        "record once; rows of one record need a mapping `fold:`)",
+        ProblemKind.DUPLICATE,
+    )

@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from cgic_data import settings
+from cgic_data.feeds.columns import bad_cells, typed_columns
 from cgic_data.feeds.formats import Column, ColumnType, Feed, Reference, feed
 from cgic_data.feeds.limits import cell_problems
 from cgic_data.feeds.mapping import FoldRule, Mapper, Mapping, fold
@@ -37,6 +38,7 @@ from cgic_data.feeds.seen import SeenKeys, digest
 from cgic_data.towns import towns_state
 
 Items = tuple[tuple[str, datetime | None], ...]
+INT_MAX = 2**31 - 1  # the stores' INTEGER columns (PostgreSQL's are 32-bit): more is a bad value
 
 
 def _local_datetime(value: Any, info: ValidationInfo) -> datetime | None:
@@ -151,7 +153,8 @@ def _annotation(column: Column) -> Any:
         )
         return Annotated[str, text]
     if kind is ColumnType.INT:
-        return Annotated[int, Field(ge=column.minimum, le=column.maximum)]
+        top = INT_MAX if column.maximum is None else column.maximum
+        return Annotated[int, Field(ge=column.minimum, le=top)]
     if kind is ColumnType.FLOAT:
         return Annotated[float, Field(ge=column.minimum, le=column.maximum, allow_inf_nan=False)]
     if kind is ColumnType.BOOL:
@@ -228,6 +231,10 @@ class Checker:
             return None, self._problems(exc, values, line, skip)
         fields = row.__dict__
         typed = {n: (None if fields[n] == "" else fields[n]) for n in values}  # blank: no value
+        return self.finish(values, typed), []
+
+    def finish(self, values: dict[str, Any], typed: dict[str, Any]) -> dict[str, Any]:
+        """Defaults, whether a time of day was given, another state's places."""
         for name, default in self.defaults.items():
             if typed.get(name, default) is None:
                 typed[name] = default
@@ -236,7 +243,7 @@ class Checker:
                 typed[known] = not _date_only(values.get(name))
         for ref in self.out_of_state:
             _keep_out_of_state(ref, typed)
-        return typed, []
+        return typed
 
     def _problems(
         self, exc: ValidationError, values: dict[str, Any], line: int, skip: set[str]
@@ -281,14 +288,39 @@ class Validation:
         if self.mapping is not None and self.mapping.fold is not None:
             _fold_rows(result, self.checker, source.rows, self.mapping.fold)
         else:
-            for row in source.rows:
-                _, typed, problems = _check_row(self.checker, row)
+            for row, typed in zip(source.rows, self._columnar(source.rows), strict=True):
+                problems: list[Problem] = []
+                if typed is None:  # the columns did not vouch for it: the row model decides
+                    _, typed, problems = _check_row(self.checker, row)
                 if problems:
                     result.reject(Record((row.line,), {}), problems)
                 else:
                     result.records.append(Record((row.line,), typed))
         _reject_duplicates(result, self.seen)
         return result
+
+    def _columnar(self, rows: list[SourceRow]) -> list[dict[str, Any] | None]:
+        """Rows typed column by column (``feeds.columns``); None: a row for the row model."""
+        mapper, checker = self.mapper, self.checker
+        if mapper.mapping is None:
+            mapped: list[dict[str, Any] | None] = [
+                {
+                    c: (None if v == "" else v)
+                    for c in mapper.present
+                    if (v := r.values.get(c, _NO)) is not _NO
+                }
+                for r in rows
+            ]
+        else:
+            mapped = [
+                values if not problems else None for values, problems in map(mapper.map, rows)
+            ]
+        bad = bad_cells(rows, checker.read)
+        mapped = [None if flagged else values for values, flagged in zip(mapped, bad, strict=True)]
+        return typed_columns(self.feed.columns, mapped, checker.context, checker.finish)
+
+
+_NO: Any = object()
 
 
 def validate_source(target: Feed, source: Source, mapping: Mapping | None) -> Validated:

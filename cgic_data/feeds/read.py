@@ -25,8 +25,8 @@ from cgic_data.safe_cells import restore
 FORMATS = ("csv", "jsonl")
 _SUFFIXES = {".csv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 _UTF8 = {"utf-8", "utf8", "utf-8-sig", "utf_8"}
-# The text is in memory already: read fields of any size, and let ``limits`` reject an oversized
-# one by its row (the csv module's default, 131,072 characters, raised in the middle of a file).
+# Read fields of any size, and let ``limits`` reject an oversized one by its row (the csv
+# module's default, 131,072 characters, raised in the middle of a file).
 csv.field_size_limit(2**31 - 1)
 
 
@@ -205,7 +205,7 @@ def _csv_records(
     width = len(header)
 
     def row_of(start: int, fields: list[str], last: bool) -> tuple[SourceRow, Problem | None]:
-        cells = map(restore, fields)  # undo the export's formula neutralising (safe_cells)
+        cells = [restore(f) if f[:1] == "'" else f for f in fields]  # undo neutralise (safe_cells)
         row = SourceRow(start, dict(zip(header, cells, strict=False)))
         if last and require_final_newline and not tracked.last.endswith(("\n", "\r")):
             return row, _cut_off(start)

@@ -58,6 +58,8 @@ from tests.apptest import sign_in_as  # noqa: E402
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 600
+COLD_TARGET = 1.5  # issue 16: every page, cold, at scale 100, for a commander and lab-wide
+WARM_TARGET = 0.3
 
 
 @dataclass
@@ -94,11 +96,12 @@ def bench_store(backend: str, scale: float, reuse: bool) -> tuple[Engine, float 
         name = f"cgic_bench_{str(scale).replace('.', '_')}"
         admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            exists = conn.execute(text("select 1 from pg_database where datname=:n"), {"n": name})
-            if exists.first() and not reuse:
+            query = text("select 1 from pg_database where datname=:n")
+            exists = conn.execute(query, {"n": name}).first() is not None
+            if exists and not reuse:
                 conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-                exists = None
-            if not exists or not reuse:
+                exists = False
+            if not exists:  # --reuse of a store that was never built builds it
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
         url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
@@ -246,7 +249,10 @@ def bench_page(
         cold, errors = timed_run(at, path, queries.get(path, {}))
     finally:
         runtime._cached_call = original  # type: ignore[assignment]
-    warm_runs = [timed_run(at, path, queries.get(path, {})) for _ in range(runs)]
+    # Warm: the page opened again in a new session (a second tab, a colleague), caches filled.
+    # A new session rather than a rerun of the cold one: AppTest cannot rerun a picker holding a
+    # value typed into it (accept_new_options), which a browser does.
+    warm_runs = [timed_run(started_app(view), path, queries.get(path, {})) for _ in range(runs)]
     warm = statistics.median(seconds for seconds, _ in warm_runs)
     errors += sorted({f"warm: {e}" for _, run_errors in warm_runs for e in run_errors})
     sql_times, per_call = [], [0.0] * len(calls)
@@ -254,7 +260,10 @@ def bench_page(
         started = time.perf_counter()
         for n, (function, args, kwargs) in enumerate(calls):
             call_started = time.perf_counter()
-            function(engine, *args, **kwargs)
+            try:
+                function(engine, *args, **kwargs)
+            except Exception as exc:  # the page shows such a refusal as a message; so do we
+                errors.append(f"sql: {type(exc).__name__}: {exc}"[:200])
             per_call[n] += time.perf_counter() - call_started
         sql_times.append(time.perf_counter() - started)
     slowest = ""
@@ -282,18 +291,19 @@ def table(backend: str, build: float | None, floor: float, pages: list[PageTimin
         f"empty Streamlit page (floor): {floor:.2f} s",
         "",
         "| page | who | period | queries | SQL s | cold s | warm s | warm target s | warm/target "
-        "| cold ≤ 3 s | slowest query (s) |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|:---:|---|",
+        f"| cold ≤ {COLD_TARGET:g} s | warm ≤ {WARM_TARGET:g} s | slowest query (s) |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|:---:|:---:|---|",
     ]
     for p in pages:
         ratio = p.warm / p.warm_target
         lines.append(
             f"| {p.title} | {p.who} | {p.period} | {p.queries} | {p.sql:.2f} | {p.cold:.2f} | "
             f"{p.warm:.2f} | {p.warm_target:.2f} | {ratio:.2f} | "
-            f"{'yes' if p.cold <= 3 else 'no'} | {p.slowest} |"
+            f"{'yes' if p.cold <= COLD_TARGET else 'no'} | "
+            f"{'yes' if p.warm <= WARM_TARGET else 'no'} | {p.slowest} |"
         )
         for error in p.errors:
-            lines.append(f"| ↳ exception: {error} | | | | | | | | | | |")
+            lines.append(f"| ↳ exception: {error} | | | | | | | | | | | |")
     return "\n".join(lines)
 
 
@@ -305,7 +315,9 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="keep an existing bench store")
     parser.add_argument(
         "--views",
-        default=f"lab:{DEFAULT_PERIOD},agency:{DEFAULT_PERIOD},lab:{ALL_DATES}",
+        default=(
+            f"lab:{DEFAULT_PERIOD},agency:{DEFAULT_PERIOD},lab:{ALL_DATES},agency:{ALL_DATES}"
+        ),
         help="who opens every page at which sidebar period: lab:<period> or agency:<period>, "
         "comma-separated",
     )
@@ -329,7 +341,8 @@ def main() -> int:
         f"Scale: {args.scale:g}; runs per median: {args.runs}; "
         f"peak memory of the benchmark process (app runtime + caches): {peak_mb:.0f} MB",
         "",
-        "Targets (issue 9): warm ≤ 1.5 × SQL + 0.2 s (warm/target ≤ 1), cold ≤ 3 s.",
+        f"Targets (issue 16): cold ≤ {COLD_TARGET:g} s and warm ≤ {WARM_TARGET:g} s for every page; "
+        "issue 9's warm ≤ 1.5 × SQL + 0.2 s is kept as the warm/target column.",
         "",
     ]
     report = "\n".join(header + sections) + "\n"

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cgic_data import audit, settings
 from cgic_data.briefing_render import document, preview_fragment, table
+from cgic_data.incident_time import occurred_text
 from cgic_data.lead_labels import CONFIRMED_LABEL
 from cgic_data.queries.bulletin import ASSOCIATION_NOTE, NOT_RECOVERED, BulletinContent
 from cgic_data.schema import Bulletin
@@ -95,6 +96,10 @@ def preview_html(content: BulletinContent, issued: IssuedBulletin) -> str:
 def _parts(content: BulletinContent, issued: IssuedBulletin, demo: bool) -> tuple[str, str, str]:
     incidents = content.incidents.copy()
     incidents.insert(0, "n", range(1, len(incidents) + 1))
+    incidents["occurred_at"] = [  # a date alone when the time is unknown, never 00:00
+        occurred_text(at, bool(known))
+        for at, known in zip(incidents["occurred_at"], incidents["time_known"], strict=True)
+    ]
     headings = {
         "n": "#",
         "occurred_at": "Date and time",

@@ -127,7 +127,8 @@ class Town(Base):
 class Agency(Base):
     __tablename__ = "agencies"
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(16), unique=True, doc="ORI-like code")
+    # as long as a name: a site may key its agencies by name (issue 15: no 16-character surprise)
+    code: Mapped[str] = mapped_column(String(120), unique=True, doc="ORI or ORI-like code")
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[AgencyKind] = mapped_column(_enum(AgencyKind, "agency_kind"))
     home_town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"))
@@ -388,7 +389,7 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, index=True)
     username: Mapped[str | None] = mapped_column(String(120))
-    agency_code: Mapped[str | None] = mapped_column(String(16))
+    agency_code: Mapped[str | None] = mapped_column(String(120))
     action: Mapped[str] = mapped_column(String(40), index=True)
     target: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[str | None] = mapped_column(Text, doc="JSON: filters, row counts, ...")

@@ -50,6 +50,16 @@ MAP_LAYERS_DIR = Setting(
     "A folder of the site's own GeoJSON layers (patrol districts, beats, roads; WGS84), each "
     "file one overlay on the incident map, named after the file; unset: none",
 )
+MAP_MAX_POINTS = Setting(
+    "CGIC_MAP_MAX_POINTS",
+    "15000",
+    "Above this many matching incidents the map clusters by view on the server (≤ 2 MB sent)",
+)
+MAP_VIEW_POINTS = Setting(
+    "CGIC_MAP_VIEW_POINTS",
+    "3000",
+    "Up to this many incidents in the map's view are drawn one by one, above it as cells",
+)
 TIME_ZONE = Setting("CGIC_TIME_ZONE", "America/New_York", "Wall-clock zone of all stored times")
 NIBIN_GOAL_HOURS = Setting(
     "CGIC_NIBIN_GOAL_HOURS", "48", "Timeliness goal: incident to lead in investigators' hands"
@@ -80,6 +90,8 @@ ALL = [
     TILE_URL,
     TILE_ATTRIBUTION,
     MAP_LAYERS_DIR,
+    MAP_MAX_POINTS,
+    MAP_VIEW_POINTS,
     TIME_ZONE,
     NIBIN_GOAL_HOURS,
     BACKLOG_DAYS,

@@ -14,7 +14,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import make_url
 
-from cgic_data import settings
+from cgic_data import settings, sql_percentiles
 from cgic_data.schema import StoreInfo
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -37,6 +37,7 @@ def make_engine(url: str | None = None) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            sql_percentiles.register_sqlite(dbapi_conn)
 
         return engine
     # JIT off: the dashboards' queries run for well under a second to a few seconds, and

@@ -335,3 +335,33 @@ class SteadyFocus(MacroElement):
     def __init__(self) -> None:
         super().__init__()
         self._name = "SteadyFocus"
+
+
+class Graticule(MacroElement):
+    """Lines of latitude and longitude every ``step`` degrees across ``bounds``, under everything.
+
+    The offline basemap covers Connecticut's towns only: beyond the state the grid (with the
+    scale) still shows where an incident lies and how far. Drawn in ``pane``; never interactive.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function (map) {
+                var b = {{ this.bounds|tojson }}, step = {{ this.step }}, style = {
+                    pane: {{ this.pane|tojson }}, color: "#b8c4ce", weight: 0.7, interactive: false
+                };
+                for (var lat = b[0][0]; lat <= b[1][0] + 1e-9; lat += step) {
+                    L.polyline([[lat, b[0][1]], [lat, b[1][1]]], style).addTo(map);
+                }
+                for (var lon = b[0][1]; lon <= b[1][1] + 1e-9; lon += step) {
+                    L.polyline([[b[0][0], lon], [b[1][0], lon]], style).addTo(map);
+                }
+            })({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, bounds: list[list[float]], step: float = 0.5, pane: str = "grid") -> None:
+        super().__init__()
+        self._name = "Graticule"
+        self.bounds, self.step, self.pane = bounds, step, pane

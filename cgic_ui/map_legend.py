@@ -46,11 +46,12 @@ MAP_CSS = (
 )
 
 
-def legend_html(aggregated: bool = False) -> str:
+def legend_html(aggregated: bool = False, drill: bool = False) -> str:
     """The legend, drawn by the page outside the map (a branca legend would need d3 from CDNs).
 
     It names everything the map draws in colour, cluster bubbles included (in the same colours
-    and count bands as ``CLUSTER_COLOURS`` and the cluster icons).
+    and count bands as ``CLUSTER_COLOURS`` and the cluster icons). ``drill``: the map drawn per
+    view (``cgic_ui.map_drill``), single incidents with counts where they crowd.
     """
     dot = (
         '<span style="display:inline-block;width:{s}px;height:{s}px;border-radius:50%;'
@@ -71,10 +72,20 @@ def legend_html(aggregated: bool = False) -> str:
         parts.append(
             dot.format(s=15, c="#999", b="2.5px solid #111", t="black ring: someone killed")
         )
-        parts.append(
-            f'<span style="display:inline-block;width:22px;height:0;border-top:3px solid '
-            f'{SERIES_COLOUR};vertical-align:middle;margin:0 4px 0 10px"></span>series, in date order'
-        )
+        if drill:
+            parts.insert(
+                0,
+                dot.format(
+                    s=16, c=CELL_COLOUR, b="2px solid #fff",
+                    t="incidents close together: click to zoom in",
+                ),
+            )  # fmt: skip
+        else:
+            parts.append(
+                f'<span style="display:inline-block;width:22px;height:0;border-top:3px solid '
+                f'{SERIES_COLOUR};vertical-align:middle;margin:0 4px 0 10px"></span>series, in '
+                "date order"
+            )
     bands = ("under 100", "100–999", "1,000+") if aggregated else ("under 10", "10–99", "100+")
     parts.append('<span style="margin-left:10px">clusters, by how many they hold:</span>')
     parts.extend(

@@ -35,6 +35,7 @@ from cgic_ui.map_layers import (
     ClientCluster,
     ClientHeat,
     FitView,
+    Graticule,
     ReferenceGeoJson,
     SteadyFocus,
     ZoomLabels,
@@ -45,6 +46,11 @@ from cgic_ui.offline import MapAssets
 
 CT_CENTRE = (41.6, -72.7)
 CT_BOUNDS = Extent(south=40.95, west=-73.75, north=42.06, east=-71.78)
+# Where a selection may take the map: the Northeast, so incidents outside Connecticut (a series
+# crossing into New York or Massachusetts) are shown, while one incident geocoded to the wrong
+# continent cannot zoom the map out to the world.
+REGION_BOUNDS = Extent(south=37.0, west=-82.0, north=47.5, east=-66.5)
+MIN_ZOOM = 5  # the Northeast fits; Connecticut is the default view, not a limit
 MAX_ZOOM = 18
 MAX_SERIES_LINES = 500
 INCIDENT_TOKEN = re.compile(r"\[\[incident:(\d+)\]\]")
@@ -231,7 +237,7 @@ def base_map(
     )
     # folium passes min/max zoom only to its tile layer; markercluster needs the map's own maxZoom
     # ("Map has no maxZoom specified" otherwise, and the map stays blank).
-    m.options.update(maxZoom=MAX_ZOOM, minZoom=7, zoomSnap=0.25)
+    m.options.update(maxZoom=MAX_ZOOM, minZoom=MIN_ZOOM, zoomSnap=0.25)
     m.default_js = [("leaflet", assets.js["leaflet"])]
     m.default_css = [("leaflet_css", assets.css["leaflet_css"])]
     m.get_root().header.add_child(Element(MAP_CSS), name="cgic_map_css")
@@ -241,6 +247,10 @@ def base_map(
             max_zoom=MAX_ZOOM,
             overlay=False, control=False,
         ).add_to(m)  # fmt: skip
+    # Beyond Connecticut there is no basemap: a half-degree grid under the towns still shows
+    # where an incident lies.
+    folium.map.CustomPane("grid", z_index=240, pointer_events=False).add_to(m)
+    Graticule(REGION_BOUNDS.as_bounds()).add_to(m)
     # Below the overlay pane (400), so heat and lines draw over the towns.
     folium.map.CustomPane("towns", z_index=250, pointer_events=True).add_to(m)
     ReferenceGeoJson(
@@ -332,15 +342,18 @@ def incident_map(
 def view_extent(extent: Extent | None, focus: bool) -> Extent:
     """What to show: the incidents' extent when focused, else the state, unless they are smaller.
 
-    Clamped to Connecticut, so one mis-geocoded incident cannot zoom the map out to the world.
+    A focused extent may reach outside Connecticut (clamped to ``REGION_BOUNDS``, so one
+    mis-geocoded incident cannot zoom the map out to the world); the unfocused map opens on the
+    state, and the user zooms out to see incidents beyond it.
     """
     if extent is None:
         return CT_BOUNDS
+    bounds = REGION_BOUNDS if focus else CT_BOUNDS
     clamped = Extent(
-        max(extent.south, CT_BOUNDS.south),
-        max(extent.west, CT_BOUNDS.west),
-        min(extent.north, CT_BOUNDS.north),
-        min(extent.east, CT_BOUNDS.east),
+        max(extent.south, bounds.south),
+        max(extent.west, bounds.west),
+        min(extent.north, bounds.north),
+        min(extent.east, bounds.east),
     )
     if clamped.south > clamped.north or clamped.west > clamped.east:
         return CT_BOUNDS

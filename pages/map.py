@@ -7,10 +7,10 @@ from streamlit_folium import st_folium
 from cgic_data import audit, settings
 from cgic_data.incident_time import occurred_text
 from cgic_data.lead_labels import CONFIRMED_LABEL, UNCONFIRMED_LABEL
-from cgic_data.queries import incident_choices, incident_detail, incidents, lead_selection
+from cgic_data.queries import incident_choices, incident_detail, incidents, lead_selection, map_view
 from cgic_data.schema import IncidentKind
 from cgic_data.scope import IncidentFilter
-from cgic_ui import links, map_legend, map_reference, maps
+from cgic_ui import links, map_drill, map_legend, map_reference, maps
 from cgic_ui.context import page_context
 from cgic_ui.exports import csv_download
 from cgic_ui.offline import ensure_assets, page_assets
@@ -101,7 +101,20 @@ mf = incidents.MapFilter(
 )
 # A chosen lead or series is shown whole: the sidebar filter narrows the map only without one.
 map_filter = WHOLE if mf.has_selection else ctx.filter
-data = cached(incidents.incident_map_data, ctx.viewer, map_filter, mf, incidents.MAX_POINTS)
+max_points = settings.int_setting(settings.MAP_MAX_POINTS)
+data = cached(incidents.incident_map_data, ctx.viewer, map_filter, mf, max_points, cells=False)
+# Above the cap the map is drawn per view: the incidents of the last view the map reported.
+view = None
+if data.aggregated:
+    reported = map_drill.returned_view(st.session_state.get("incident_map"))
+    view = cached(
+        map_view.view_data,
+        ctx.viewer,
+        map_filter,
+        mf,
+        reported or map_drill.start_view(maps.view_extent(data.extent, focus=False)),
+        settings.int_setting(settings.MAP_VIEW_POINTS),
+    )
 
 # --- what the map shows, in words -----------------------------------------------------------------
 if mf.has_selection:
@@ -133,42 +146,55 @@ if mf.has_selection and (ctx.filter.start or ctx.filter.end):
             f"{data.total - inside:,} of these {data.total:,} incidents lie outside the sidebar "
             f"period ({ctx.period_label})."
         )
-if data.aggregated:
-    st.info(
-        f"More than {incidents.MAX_POINTS:,} incidents match, so the map shows counts per ~2 km "
-        "cell instead of single incidents. Narrow the filter (a lead, a series, a shorter period, "
-        "an agency) to see and click individual incidents.",
-        icon=":material/grid_view:",
+if view is not None:
+    mapped = data.total - data.unmapped
+    st.markdown(
+        f"**{view.in_view:,}** in view of **{mapped:,}** on the map"
+        + (
+            ": counts per area; click one to zoom in, single incidents appear from "
+            f"{settings.int_setting(settings.MAP_VIEW_POINTS):,} in view down"
+            if view.aggregated
+            else ": click an incident for its detail"
+        )
     )
 if data.unmapped:
     st.caption(
         f"{data.unmapped:,} matching incidents have no coordinates: in the CSV export, not on "
         "the map."
     )
-st.html(map_legend.legend_html(aggregated=data.aggregated))
+st.html(map_legend.legend_html(drill=view is not None))
 
 # --- the map, the page wide, and below it what is selected and clicked ----------------------------
 site_layers, layer_problems = map_reference.site_layers(settings.MAP_LAYERS_DIR.value())
-folium_map = maps.incident_map(
-    data,
-    page_assets(),
-    focus=mf.has_selection,
+basemap = dict(
     tile_url=settings.TILE_URL.value(),
     tile_attribution=settings.TILE_ATTRIBUTION.value(),
     site_layers=site_layers,
 )
-returned = st_folium(
-    folium_map,
-    key="incident_map",
-    height=MAP_HEIGHT,
-    use_container_width=True,
-    returned_objects=["last_object_clicked_tooltip"],  # a click reruns; pan and zoom do not
-)
+if view is None:
+    returned = st_folium(
+        maps.incident_map(data, page_assets(), focus=mf.has_selection, **basemap),
+        key="incident_map",
+        height=MAP_HEIGHT,
+        use_container_width=True,
+        returned_objects=["last_object_clicked_tooltip"],  # a click reruns; pan and zoom do not
+    )
+else:
+    # The base map stays the same while the user pans: only the view's layer is swapped.
+    returned = st_folium(
+        map_drill.drill_map(data, page_assets(), **basemap),
+        key="incident_map",
+        height=MAP_HEIGHT,
+        use_container_width=True,
+        feature_group_to_add=map_drill.ViewLayer(view),
+        returned_objects=["last_object_clicked_tooltip", "bounds", "zoom"],  # a view reruns
+    )
 overlays = ", ".join(["town boundaries", "place names", *(layer.name for layer in site_layers)])
 st.caption(
-    f"Layers (top right of the map): incidents, heat map, series lines, {overlays}. Town names "
-    "appear as you zoom in. Click an incident for its evidence, leads and forensic results "
-    "below the map."
+    "Layers (top right of the map): "
+    + ("incidents, heat map, series lines, " if view is None else "")
+    + f"{overlays}. Town names appear as you zoom in; zoom out to see incidents outside "
+    "Connecticut. Click an incident for its evidence, leads and forensic results below the map."
 )
 if layer_problems:
     st.warning(
@@ -183,7 +209,8 @@ if new_click:
     st.session_state["map_last_click"] = clicked
     st.session_state["map_incident"] = clicked
 
-points = data.points
+# Above the cap: the incidents in view, when they are all drawn one by one.
+points = data.points if view is None else None if view.aggregated else view.points
 listing = mf.has_selection and points is not None and not points.empty
 side_col, detail_col = st.container(key="map_detail").columns([1, 1] if listing else [2, 3])
 with side_col:
@@ -221,9 +248,9 @@ detail = (
 facts_col = detail_col if listing else side_col
 if detail is None:
     facts_col.info(
-        "Narrow the filter to see single incidents, then click one for its evidence, leads "
-        "and forensic results."
-        if data.aggregated
+        "Click a count on the map to zoom in until single incidents show, then click one for "
+        "its evidence, leads and forensic results."
+        if view is not None and view.aggregated
         else "Click an incident on the map"
         + (" or a row on the left" if listing else "")
         + " to see its evidence, leads and forensic results.",
@@ -325,12 +352,14 @@ if points is not None and not points.empty:
         points.drop(columns=["incident_id"]),
         "incident-map.csv",
         "incidents shown on the incident map",
-        label=f"Download the {len(points):,} incidents (CSV)",
+        label=f"Download the {len(points):,} incidents"
+        + (" in view" if view is not None else "")
+        + " (CSV)",
     )
-elif data.cells is not None:
+elif view is not None and (counts := map_drill.cells_frame(view)) is not None:
     csv_download(
-        data.cells,
+        counts,
         "incident-map-cells.csv",
-        "incident counts per map cell",
-        label=f"Download counts for {len(data.cells):,} cells (CSV)",
+        "incident counts per area in the map's view",
+        label=f"Download counts for {len(counts):,} areas in view (CSV)",
     )

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from cgic_data import bulletins
 from cgic_data.briefing_render import html_to_pdf
@@ -17,10 +17,11 @@ from cgic_data.lead_labels import CONFIRMED_LABEL, UNCONFIRMED_LABEL
 from cgic_data.queries.bulletin import (
     ASSOCIATION_NOTE,
     NOT_RECOVERED,
+    TIME_UNKNOWN,
     bulletin_content,
     bulletins_issued,
 )
-from cgic_data.schema import AuditEntry, Bulletin, LeadStatus, Role
+from cgic_data.schema import AuditEntry, Bulletin, Incident, LeadStatus, Role
 from cgic_data.scope import IncidentFilter, Viewer
 from tests.apptest import app_on, open_page
 from tests.factory import Builder
@@ -80,6 +81,23 @@ def test_without_a_recovered_gun_the_bulletin_says_so(engine: Engine) -> None:
     assert set(content.incidents["time_of_day"]) == {"night (00–06)"}
     html = bulletins.bulletin_html(content, bulletins.issue(engine, LAB, content, at=AT))
     assert NOT_RECOVERED.capitalize() in html and ASSOCIATION_NOTE not in html
+
+
+def test_a_date_only_incident_prints_its_date_alone_never_00_00(engine: Engine) -> None:
+    b = Builder(engine)
+    agency = b.agency("CT0001")
+    dated = b.incident(agency, datetime(2026, 11, 2), number="DATE-ONLY")
+    midnight = b.incident(agency, datetime(2026, 11, 3), number="AT-MIDNIGHT")
+    with engine.begin() as conn:  # an import of a date without a time stores this
+        conn.execute(update(Incident).where(Incident.id == dated).values(occurred_time_known=False))
+    b.lead([b.item(dated), b.item(midnight)], number="L-DATES", status=LeadStatus.CONFIRMED)
+    content = bulletin_content(engine, LAB, "lead", "L-DATES")
+    assert content is not None
+    times = dict(content.incidents[["incident_number", "time_of_day"]].itertuples(index=False))
+    assert times == {"DATE-ONLY": TIME_UNKNOWN, "AT-MIDNIGHT": "night (00–06)"}
+    html = bulletins.bulletin_html(content, bulletins.issue(engine, LAB, content, at=AT))
+    assert '<td class="">2026-11-02</td>' in html and "2026-11-02 00:00" not in html
+    assert '<td class="">2026-11-03 00:00</td>' in html  # a time given as midnight is one
 
 
 def test_each_bulletin_is_numbered_recorded_audited_and_counted(engine: Engine) -> None:

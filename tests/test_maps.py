@@ -167,7 +167,9 @@ def test_a_site_tile_server_goes_under_the_towns() -> None:
         (Extent(41.0, -73.7, 42.0, -71.8), False, maps.CT_BOUNDS),
         (Extent(41.7, -72.8, 41.8, -72.6), False, Extent(41.7, -72.8, 41.8, -72.6)),
         # one mis-geocoded incident at (0, 0) cannot zoom the map out to the world
-        (Extent(0.0, -72.9, 41.8, 0.0), True, Extent(40.95, -72.9, 41.8, -71.78)),
+        (Extent(0.0, -72.9, 41.8, 0.0), True, Extent(37.0, -72.9, 41.8, -66.5)),
+        # a selection reaching into New York is shown whole
+        (Extent(40.7, -74.0, 41.8, -72.6), True, Extent(40.7, -74.0, 41.8, -72.6)),
         (Extent(0.0, 0.0, 1.0, 1.0), True, maps.CT_BOUNDS),
     ],
 )

@@ -24,6 +24,7 @@ from cgic_data.feeds.formats import ColumnType, Feed, feed
 from cgic_data.feeds.problems import FeedFileError, Problem, ProblemKind, shown
 from cgic_data.feeds.read import SourceRow
 from cgic_data.feeds.rules import MatchRule, NoMatch, check_codes, first_match
+from cgic_data.feeds.town_names import check_from_town, town_reference
 
 
 class MappingError(ValueError):
@@ -31,7 +32,7 @@ class MappingError(ValueError):
 
 
 class ColumnRule(BaseModel):
-    """Where one of our columns comes from: exactly one of column / value / template / date."""
+    """Where one of our columns comes from: one of column / value / template / date / from_town."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -50,12 +51,16 @@ class ColumnRule(BaseModel):
     split: str | None = None  # splits `column` into parts for `rules` (multi-valued cells)
     rules: list[MatchRule] | None = None  # first rule matching a part gives the value (rules.py)
     default: Any = None  # when their value is empty (with `rules`: also when none matches)
+    # from the row's town (the agency rule): a template over {town}, or a table town -> value
+    from_town: str | dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> ColumnRule:
-        sources = [self.column, self.value, self.template, self.date]
+        sources = [self.column, self.value, self.template, self.date, self.from_town]
         if sum(s is not None for s in sources) != 1:
-            raise ValueError("give exactly one of: column, value, template, date (+ time)")
+            raise ValueError(
+                "give exactly one of: column, value, template, date (+ time), from_town"
+            )
         if self.time is not None and self.date is None:
             raise ValueError("`time` goes with `date`")
         if self.rules is not None or self.split is not None:
@@ -126,6 +131,8 @@ class Mapping(BaseModel):
                 if target.column(name).type is not ColumnType.ITEM_LIST:
                     raise ValueError(f"fold join needs an item-list column, not {name}")
         for name, rule in self.columns.items():
+            if rule.from_town is not None:
+                check_from_town(target, name, rule.from_town)
             enum_ = target.column(name).enum
             if rule.rules and enum_ is not None:
                 check_codes(name, rule.rules, rule.default, [m.value for m in enum_])
@@ -211,6 +218,10 @@ class Mapper:
             rules[name] = ColumnRule(column=name)
         self.rules = rules
         self._sources = {ours: self._sources_of(rule) for ours, rule in rules.items()}
+        town = town_reference(target)
+        for ours, rule in rules.items():  # the agency rule reads the town's columns
+            if rule.from_town is not None and town is not None:
+                self._sources[ours] = self._sources.get(town.columns[0], [])
         self.present = [c for c in target.column_names if c in rules]
         self.warnings = [
             f"column {c!r} is not part of the {target.name} feed and was ignored"
@@ -285,6 +296,8 @@ class Mapper:
         return values, problems
 
     def _value(self, ours: str, rule: ColumnRule, raw: dict[str, Any]) -> Any:
+        if rule.from_town is not None:
+            return None  # filled once the town is settled (feeds.town_names)
         if rule.value is not None:
             return rule.value
         if rule.template is not None:

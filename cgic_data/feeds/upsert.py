@@ -21,12 +21,12 @@ from cgic_data.feeds.formats import Feed, Reference
 from cgic_data.feeds.keys import INDEXES, chunks, existing_rows
 from cgic_data.feeds.problems import Problem, ProblemKind, shown
 from cgic_data.feeds.validate import Record, Validated
+from cgic_data.places import ACCEPTED_NAMES
 
 WRITE_CHUNK = 5000
 
 _HINTS = {
     "agency": "load it with the agencies feed first, or set `create_agencies: true` in a mapping",
-    "town": "a Connecticut town name as in the towns list (leave it empty outside Connecticut)",
     "incident": "import its incidents feed first",
     "lab_request": "import its lab_requests feed first",
     "firearm": "import its firearms feed first",
@@ -145,6 +145,12 @@ def _agency_row(code: str, values: dict[str, Any]) -> dict[str, Any]:
 
 def _unknown(v: Validated, ref: Reference, record: Record, key: tuple[Any, ...]) -> Problem:
     labels = [v.mapper.label(c) if c in v.mapper.rules else c for c in ref.columns]
+    if ref.target == "town":  # a town never arrives later: rejected, not held
+        expected = (
+            f"a Connecticut town, or a village or section of one ({ACCEPTED_NAMES}); "
+            "leave it empty outside Connecticut"
+        )
+        return Problem(record.lines[0], labels[0], str(key[0]), expected, ProblemKind.VALUE)
     return Problem(
         record.lines[0],
         "+".join(labels),

@@ -35,6 +35,7 @@ from cgic_data.feeds.mapping import FoldRule, Mapper, Mapping, fold
 from cgic_data.feeds.problems import Problem, ProblemKind, shown
 from cgic_data.feeds.read import Source, SourceRow
 from cgic_data.feeds.seen import SeenKeys, digest
+from cgic_data.feeds.town_names import town_names
 from cgic_data.towns import towns_state
 
 Items = tuple[tuple[str, datetime | None], ...]
@@ -223,6 +224,7 @@ class Checker:
         self.read = list(dict.fromkeys(c for o in mapper.rules for c in mapper.sources(o)))
         self.time_known = [(c.name, c.time_known) for c in target.columns if c.time_known]
         self.out_of_state = [r for r in target.references if r.state_column]
+        self.towns = town_names(target, mapper)
 
     def check(self, values: dict[str, Any], line: int, skip: set[str]) -> tuple[Any, list[Problem]]:
         try:
@@ -315,6 +317,11 @@ class Validation:
             mapped = [
                 values if not problems else None for values, problems in map(mapper.map, rows)
             ]
+        if checker.towns is not None:  # villages -> towns, the agency rule (feeds/town_names.py)
+            mapped = [
+                None if values is None or checker.towns.settle(values, row.line) else values
+                for values, row in zip(mapped, rows, strict=True)
+            ]
         bad = bad_cells(rows, checker.read)
         mapped = [None if flagged else values for values, flagged in zip(mapped, bad, strict=True)]
         return typed_columns(self.feed.columns, mapped, checker.context, checker.finish)
@@ -333,13 +340,19 @@ def _check_row(checker: Checker, row: SourceRow) -> tuple[dict[str, Any], Any, l
     """(mapped values, typed values or None, problems) of one source row."""
     mapper = checker.mapper
     values, problems = mapper.map(row)
+    if checker.towns is not None:  # villages -> towns, the agency rule (feeds/town_names.py)
+        problems += checker.towns.settle(values, row.line)
     cells = cell_problems(row.line, row.values, checker.read)
     if cells:  # too big or not storable: reported as is, not typed (the fold key still counts)
         return values, None, cells
     skip: set[str] = set()
     if problems:  # mapping problems are reported once, in their column's name
         named = {p.column for p in problems}
-        skip = {o for o in mapper.rules if named.intersection(mapper.sources(o))}
+        skip = {
+            o
+            for o in mapper.rules
+            if named.intersection(mapper.sources(o)) or mapper.label(o) in named
+        }
     typed, more = checker.check(values, row.line, skip)
     return values, typed, problems + more
 

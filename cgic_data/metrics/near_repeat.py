@@ -181,6 +181,27 @@ def pairs_per_time_band(days: np.ndarray, bands: Bands) -> np.ndarray:
     return np.diff(cumulative, prepend=0)
 
 
+class TooManyPairs(ValueError):
+    """A run whose pairs cannot be counted ``permutations`` times within the budget."""
+
+
+def _refuse(pairs: str, reach: float, permutations: int) -> TooManyPairs:
+    return TooManyPairs(
+        f"{pairs} pairs of incidents lie within {reach:,.0f} m of each other: too many to "
+        f"count {permutations:,} times here. Narrow the period or the towns, use fewer "
+        "permutations or a smaller largest distance band."
+    )
+
+
+def pairs_sharing_a_cell(points: np.ndarray, reach: float, p: int) -> int:
+    """A lower bound of the pairs within ``reach``, in one pass: any two points in one square of
+    side reach/√2 (reach/2 for Manhattan distance) are within ``reach``. Lets a run over a
+    whole state's years be refused in milliseconds instead of after an exact count."""
+    side = reach / (2 if p == 1 else np.sqrt(2))
+    _, counts = np.unique(np.floor(points / side).astype(np.int64), axis=0, return_counts=True)
+    return int((counts * (counts - 1) // 2).sum())
+
+
 def near_pairs(
     x: np.ndarray, y: np.ndarray, bands: Bands, permutations: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -188,14 +209,14 @@ def near_pairs(
     (before any pair is listed) when counting them ``permutations`` times is beyond the budget."""
     points = np.column_stack([x, y])
     p = 1 if bands.metric == "manhattan" else 2
-    tree, reach = cKDTree(points), float(bands.distance_uppers[-1])
+    reach, runs = float(bands.distance_uppers[-1]), max(permutations, 1)
+    at_least = pairs_sharing_a_cell(points, reach, p) if len(points) else 0
+    if at_least * runs > MAX_PAIR_PERMUTATIONS:
+        raise _refuse(f"At least {at_least:,}", reach, permutations)
+    tree = cKDTree(points)
     near = (int(tree.count_neighbors(tree, reach, p=p)) - len(points)) // 2
-    if near * max(permutations, 1) > MAX_PAIR_PERMUTATIONS:
-        raise ValueError(
-            f"{near:,} pairs of incidents lie within {reach:,.0f} m of each other: too many to "
-            f"count {permutations:,} times here. Narrow the period or the towns, use fewer "
-            "permutations or a smaller largest distance band."
-        )
+    if near * runs > MAX_PAIR_PERMUTATIONS:
+        raise _refuse(f"{near:,}", reach, permutations)
     pairs = tree.query_pairs(reach, p=p, output_type="ndarray")
     deltas = points[pairs[:, 0]] - points[pairs[:, 1]]
     distances = np.abs(deltas).sum(axis=1) if p == 1 else np.hypot(deltas[:, 0], deltas[:, 1])

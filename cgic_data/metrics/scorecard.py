@@ -32,7 +32,24 @@ from datetime import date, datetime
 from typing import Literal
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Engine, Select, and_, exists, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Engine,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 
 from cgic_data import settings
 from cgic_data.metrics.traces import SHOOTING_KINDS, frame_of
@@ -50,6 +67,7 @@ from cgic_data.schema import (
     NibinLead,
 )
 from cgic_data.scope import IncidentFilter, Viewer, date_conditions, incident_conditions
+from cgic_data.sql_percentiles import median
 from cgic_data.sqlfuncs import hours_between, month_start
 
 ALL_AGENCIES = "All agencies"
@@ -109,6 +127,7 @@ MEASURES = [
 ]
 COUNT_COLUMNS = ["incidents", "entered", "with_lead", "leads", "followed_up"]
 COLUMNS = COUNT_COLUMNS + [m.column for m in MEASURES]
+MEDIAN_COLUMNS = [m.column for m in MEASURES if m.unit == "hours"]
 
 
 def goal_hours() -> int:
@@ -173,25 +192,29 @@ def triggered_leads() -> Select[tuple[int, datetime]]:
     )
 
 
-def incident_times(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.DataFrame:
-    """One row per shooting incident in scope: agency, month, entered (bool) and the hours of
-    each step (NaN when unknown or negative)."""
+def incident_rows(viewer: Viewer, filt: IncidentFilter) -> Select[tuple[object, ...]]:
+    """One row per shooting incident in scope: agency, month, entered, with_lead and the hours
+    of each step (NULL when unknown or negative): the unit every figure counts."""
     first_lead = triggered_leads().subquery()
     shootings = select(Incident.id).where(_scope(viewer, filt), Incident.kind.in_(SHOOTING_KINDS))
     is_casing = and_(
         EvidenceItem.kind == ItemKind.CARTRIDGE_CASE, EvidenceItem.incident_id.in_(shootings)
+    )
+    # the item's receipt, else its request's: looked up only for an item without its own
+    # (COALESCE stops at the first known value; most items carry their own)
+    request_receipt = (
+        select(LabRequest.received_at)
+        .where(LabRequest.id == EvidenceItem.lab_request_id)
+        .scalar_subquery()
     )
     # the incident's cartridge cases, earliest of each time (grouped before meeting incidents)
     casings = (
         select(
             EvidenceItem.incident_id,
             func.min(EvidenceItem.recovered_at).label("recovered_at"),
-            func.min(func.coalesce(EvidenceItem.received_at, LabRequest.received_at)).label(
-                "received_at"
-            ),
+            func.min(func.coalesce(EvidenceItem.received_at, request_receipt)).label("received_at"),
             func.min(EvidenceItem.nibin_entered_at).label("entered_at"),
         )
-        .outerjoin(LabRequest, LabRequest.id == EvidenceItem.lab_request_id)
         .where(is_casing)
         .group_by(EvidenceItem.incident_id)
         .subquery()
@@ -205,30 +228,80 @@ def incident_times(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.D
         .subquery()
     )
     c, lead_at = casings.c, leads.c.lead_at
-    stmt = (
+
+    def known(start: ColumnElement[datetime], end: ColumnElement[datetime]) -> ColumnElement[float]:
+        hours = hours_between(start, end)
+        return case((hours >= 0, hours))
+
+    return (
         select(
             Agency.name.label("agency"),
             month_start(Incident.occurred_at).label("month"),
             c.entered_at.is_not(None).label("entered"),
             lead_at.is_not(None).label("with_lead"),
-            hours_between(c.recovered_at, c.received_at).label("recovery_to_receipt_hours"),
-            hours_between(c.received_at, c.entered_at).label("receipt_to_entry_hours"),
-            hours_between(c.entered_at, lead_at).label("entry_to_lead_hours"),
-            hours_between(c.recovered_at, c.entered_at).label("recovery_to_entry_hours"),
-            hours_between(Incident.occurred_at, lead_at).label("incident_to_lead_hours"),
+            known(c.recovered_at, c.received_at).label("recovery_to_receipt_hours"),
+            known(c.received_at, c.entered_at).label("receipt_to_entry_hours"),
+            known(c.entered_at, lead_at).label("entry_to_lead_hours"),
+            known(c.recovered_at, c.entered_at).label("recovery_to_entry_hours"),
+            known(Incident.occurred_at, lead_at).label("incident_to_lead_hours"),
         )
         .join(Agency, Agency.id == Incident.agency_id)
         .outerjoin(casings, c.incident_id == Incident.id)
         .outerjoin(leads, leads.c.incident_id == Incident.id)
         .where(_scope(viewer, filt), Incident.kind.in_(SHOOTING_KINDS))
     )
-    frame = frame_of(engine, stmt)
+
+
+def incident_times(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.DataFrame:
+    """``incident_rows`` as a frame (month as datetime, hours as float, NaN when unknown)."""
+    frame = frame_of(engine, incident_rows(viewer, filt))
     frame["month"] = pd.to_datetime(frame["month"])
     frame = frame.astype({"entered": bool, "with_lead": bool})
     for column in [c for c in frame.columns if c.endswith("_hours")]:
-        hours = frame[column].astype(float)
-        frame[column] = hours.where(hours >= 0)
+        frame[column] = frame[column].astype(float)
     return frame
+
+
+LEVELS = {"agency_month": ["agency", "month"], "agency": ["agency"], "month": ["agency", "month"]}
+
+
+def incident_figures(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.DataFrame:
+    """``incident_rows`` counted in SQL at three levels (column ``level``, ``LEVELS``): per
+    agency and month, per agency, and per month over all agencies (agency ``ALL_AGENCIES``).
+
+    Columns: level, agency, month, incidents, entered, with_lead, the three median hours, and
+    for each goal share its numerator and denominator (``entry_within`` of ``entry_known``,
+    ``lead_within`` of ``lead_known``). The medians are exact (``sql_percentiles``); only the
+    figures come back, not a row per incident.
+    """
+    goal = goal_hours()
+    t = incident_rows(viewer, filt).cte("incident_rows").c
+    figures = [
+        func.count().label("incidents"),
+        func.count(case((t.entered, 1))).label("entered"),
+        func.count(case((t.with_lead, 1))).label("with_lead"),
+        *[median(t[m]).label(m) for m in MEDIAN_COLUMNS],
+        func.count(case((t.recovery_to_entry_hours <= goal, 1))).label("entry_within"),
+        func.count(t.recovery_to_entry_hours).label("entry_known"),
+        func.count(case((t.incident_to_lead_hours <= goal, 1))).label("lead_within"),
+        func.count(t.incident_to_lead_hours).label("lead_known"),
+    ]
+
+    def level(name: str) -> ColumnElement[str]:
+        return literal_column(f"'{name}'", String()).label("level")
+
+    no_month = cast(null(), Date).label("month")
+    all_agencies = literal_column(f"'{ALL_AGENCIES}'", String()).label("agency")
+    stmt = union_all(
+        select(level("agency_month"), t.agency, t.month, *figures).group_by(t.agency, t.month),
+        select(level("agency"), t.agency, no_month, *figures).group_by(t.agency),
+        select(level("month"), all_agencies, t.month, *figures).group_by(t.month),
+    )
+    frame = frame_of(engine, stmt)
+    frame["month"] = pd.to_datetime(frame["month"])
+    counts = ["incidents", "entered", "with_lead", "entry_within", "entry_known"]
+    counts += ["lead_within", "lead_known"]
+    return frame.astype({**dict.fromkeys(counts, int), **dict.fromkeys(MEDIAN_COLUMNS, float)})
 
 
 def lead_follow_up(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.DataFrame:
@@ -264,31 +337,21 @@ def lead_follow_up(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.D
     return frame.astype({"followed_up": bool})
 
 
-def _summarise(times: pd.DataFrame, leads: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    goal = goal_hours()
-    # 1.0 / 0.0 within the goal, NaN when unknown: the mean of the known ones is the share
-    times = times.assign(
-        entry_within=(times["recovery_to_entry_hours"] <= goal).astype(float),
-        lead_within=(times["incident_to_lead_hours"] <= goal).astype(float),
-    )
-    times.loc[times["recovery_to_entry_hours"].isna(), "entry_within"] = float("nan")
-    times.loc[times["incident_to_lead_hours"].isna(), "lead_within"] = float("nan")
-    incidents = times.groupby(keys).agg(
-        incidents=("entered", "size"),
-        entered=("entered", "sum"),
-        with_lead=("with_lead", "sum"),
-        recovery_to_receipt_hours=("recovery_to_receipt_hours", "median"),
-        receipt_to_entry_hours=("receipt_to_entry_hours", "median"),
-        entry_to_lead_hours=("entry_to_lead_hours", "median"),
-        entry_within_goal_share=("entry_within", "mean"),
-        lead_within_goal_share=("lead_within", "mean"),
+def _summarise(figures: pd.DataFrame, leads: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """One level of ``incident_figures`` (indexed by ``keys``) with the shares and the leads'
+    follow-up (``lead_follow_up``, each lead once per group)."""
+    figures = figures.assign(
+        entry_within_goal_share=figures["entry_within"]
+        / figures["entry_known"].where(figures["entry_known"] > 0),
+        lead_within_goal_share=figures["lead_within"]
+        / figures["lead_known"].where(figures["lead_known"] > 0),
     )
     follow = (
         leads.drop_duplicates([*keys, "lead_id"])
         .groupby(keys)
         .agg(leads=("lead_id", "size"), followed_up=("followed_up", "sum"))
     )
-    out = incidents.join(follow, how="outer").reset_index()
+    out = figures.set_index(keys).join(follow, how="outer").reset_index()
     for column in COUNT_COLUMNS:
         out[column] = out[column].fillna(0).astype(int)
     out["entered_share"] = out["entered"] / out["incidents"].where(out["incidents"] > 0)
@@ -298,15 +361,17 @@ def _summarise(times: pd.DataFrame, leads: pd.DataFrame, keys: list[str]) -> pd.
 
 def scorecard(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> Scorecard:
     """The scorecard for ``filt`` (pass it through ``scorecard_window`` for whole months)."""
-    times = incident_times(engine, viewer, filt)
+    figures = incident_figures(engine, viewer, filt)
     leads = lead_follow_up(engine, viewer, filt)
-    by_agency_month = _summarise(times, leads, ["agency", "month"])
-    by_agency = _summarise(times, leads, ["agency"])
+
+    def at(level: str) -> pd.DataFrame:
+        return figures[figures["level"] == level].drop(columns="level")
+
+    by_agency_month = _summarise(at("agency_month"), leads, ["agency", "month"])
+    by_agency = _summarise(at("agency").drop(columns="month"), leads, ["agency"])
     order = by_agency.sort_values(["incidents", "agency"], ascending=[False, True])["agency"]
     by_agency = by_agency.set_index("agency").loc[order].reset_index()
-    by_month = _summarise(
-        times.assign(agency=ALL_AGENCIES), leads.assign(agency=ALL_AGENCIES), ["agency", "month"]
-    )
+    by_month = _summarise(at("month"), leads.assign(agency=ALL_AGENCIES), ["agency", "month"])
     return Scorecard(
         by_agency_month=by_agency_month.sort_values(["agency", "month"], ignore_index=True),
         by_agency=by_agency,

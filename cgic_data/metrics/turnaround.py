@@ -11,8 +11,9 @@ and is left out.
 Percentiles: turnarounds are whole days, so SQL counts completions per (month, discipline or
 priority, days) — a histogram of a few thousand rows however many requests — and pandas takes the
 exact median and 90th percentile from it (``metrics.weighted``: linear interpolation between the
-closest ranks, as pandas' ``quantile`` and PostgreSQL's ``percentile_cont`` on the raw rows),
-because SQLite has no percentile function. One histogram serves the monthly trend and the period's
+closest ranks, as pandas' ``quantile`` and PostgreSQL's ``percentile_cont`` on the raw rows).
+Whole days repeat, so the histogram is far smaller than the rows a percentile aggregate
+(``sql_percentiles``) would sort, and one histogram serves the monthly trend and the period's
 totals (``turnaround_summary``).
 """
 

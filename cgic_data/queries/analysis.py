@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, select
 
 from cgic_data.metrics.hot_spots import GiStarGrid, Grid, gi_star_grid
-from cgic_data.metrics.near_repeat import Bands, KnoxResult, knox_test
+from cgic_data.metrics.near_repeat import Bands, KnoxResult, TooManyPairs, knox_test
 from cgic_data.projection import crs_for, to_lat_lon, to_metres
 from cgic_data.schema import Agency, Incident, IncidentKind, Town
 from cgic_data.scope import IncidentFilter, Viewer, incident_conditions
@@ -107,14 +107,17 @@ def near_repeat_analysis(
         note = f"Fewer than {MIN_INCIDENTS} incidents with coordinates match: too few to test."
         return NearRepeatAnalysis(incidents, None, note)
     frame = incidents.frame
-    result = knox_test(
-        frame["x"].to_numpy(),
-        frame["y"].to_numpy(),
-        incidents.days,
-        bands or Bands(),
-        permutations,
-        SEED,
-    )
+    try:
+        result = knox_test(
+            frame["x"].to_numpy(),
+            frame["y"].to_numpy(),
+            incidents.days,
+            bands or Bands(),
+            permutations,
+            SEED,
+        )
+    except TooManyPairs as refused:  # an answer like any other: cached, not recomputed per view
+        return NearRepeatAnalysis(incidents, None, str(refused))
     return NearRepeatAnalysis(incidents, result)
 
 

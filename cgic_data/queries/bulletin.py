@@ -31,9 +31,10 @@ from cgic_data.scope import IncidentFilter, Viewer, date_conditions
 ASSOCIATION_NOTE = "DNA/fingerprint association on file — contact the CGIC"
 NOT_RECOVERED = "firearm not recovered"
 INCIDENT_COLUMNS = [
-    "incident_number", "agency", "occurred_at", "time_of_day", "kind", "town", "calibers", "lat",
-    "lon",
+    "incident_number", "agency", "occurred_at", "time_known", "time_of_day", "kind", "town",
+    "calibers", "lat", "lon",
 ]  # fmt: skip
+TIME_UNKNOWN = "unknown (date only)"
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ def bulletin_content(
             Incident.incident_number,
             Agency.name,
             Incident.occurred_at,
+            Incident.occurred_time_known,
             Incident.kind,
             Town.name,
             Incident.lat,
@@ -112,7 +114,7 @@ def bulletin_content(
         )
     )
     with engine.connect() as conn:
-        columns = ["incident_id", *INCIDENT_COLUMNS[:3], "kind", "town", "lat", "lon"]
+        columns = ["incident_id", *INCIDENT_COLUMNS[:4], "kind", "town", "lat", "lon"]
         incidents = read_frame(conn, incidents_stmt, columns)
         calibers = read_frame(conn, calibers_stmt, ["incident_id", "caliber"])
         firearms = conn.execute(firearms_stmt).all()
@@ -120,7 +122,9 @@ def bulletin_content(
     by_incident = calibers.groupby("incident_id")["caliber"].agg(lambda c: ", ".join(sorted(c)))
     incidents["calibers"] = incidents["incident_id"].map(by_incident).fillna("")
     incidents["kind"] = incidents["kind"].map(str)
-    incidents["time_of_day"] = pd.to_datetime(incidents["occurred_at"]).dt.hour.map(time_of_day)
+    incidents["time_known"] = incidents["time_known"].astype(bool)
+    hours = pd.to_datetime(incidents["occurred_at"]).dt.hour.map(time_of_day)
+    incidents["time_of_day"] = hours.where(incidents["time_known"], TIME_UNKNOWN)  # not "night"
     guns = tuple(
         " ".join(part for part in (make, model, f"({caliber})" if caliber else "") if part)
         + (f", recovered {recovered:%Y-%m-%d}" if recovered else "")

@@ -208,10 +208,13 @@ def incident_map_data(
     filt: IncidentFilter,
     mf: MapFilter,
     max_points: int = MAX_POINTS,
+    cells: bool = True,
 ) -> MapData:
     """The incidents matching both filters: one row each up to ``max_points``, grid cells above.
 
     Rows include incidents without coordinates (they belong in the export; the map skips them).
+    ``cells=False``: above the cap, no statewide cells either (an empty frame): the map asks for
+    each view instead (``map_view``), and 240k incidents are not aggregated twice.
     """
     with engine.connect() as conn:
         where = map_conditions(conn, viewer, filt, mf)
@@ -222,8 +225,12 @@ def incident_map_data(
         unknown = _unknown_lead_numbers(conn, viewer, mf)
         extent = _extent(conn, and_(where, has_place)) if mapped else None
         if total > max_points:
-            cells = _cells(conn, and_(where, has_place))
-            return MapData(total, total - mapped, None, cells, extent, unknown)
+            grid = (
+                _cells(conn, and_(where, has_place))
+                if cells
+                else pd.DataFrame(columns=CELL_COLUMNS)
+            )
+            return MapData(total, total - mapped, None, grid, extent, unknown)
         points = _with_links(conn, viewer, _points(conn, where), where)
     return MapData(total, total - mapped, points, None, extent, unknown)
 
@@ -235,7 +242,9 @@ def matching_count(engine: Engine, viewer: Viewer, filt: IncidentFilter, mf: Map
         return conn.execute(select(func.count()).select_from(Incident).where(where)).scalar_one()
 
 
-def _points(conn: Connection, where: ColumnElement[bool]) -> pd.DataFrame:
+def _points(conn: Connection, where: ColumnElement[bool], ordered: bool = True) -> pd.DataFrame:
+    """Incident rows by date. ``ordered=False``: in the store's order, for a WHERE that no index
+    narrows (a map view): ordered by date, SQLite walks the date index and fetches every row."""
     stmt = (
         select(
             Incident.id,
@@ -255,7 +264,7 @@ def _points(conn: Connection, where: ColumnElement[bool]) -> pd.DataFrame:
         .join(Agency, Agency.id == Incident.agency_id)
         .outerjoin(Town, Town.id == Incident.town_id)
         .where(where)
-        .order_by(Incident.occurred_at, Incident.id)
+        .order_by(*((Incident.occurred_at, Incident.id) if ordered else ()))
     )
     # Plain tuples: pandas builds a frame from SQLAlchemy Row objects several times slower.
     rows = [tuple(row) for row in conn.execute(stmt)]
@@ -268,12 +277,17 @@ def _points(conn: Connection, where: ColumnElement[bool]) -> pd.DataFrame:
 
 
 def _with_links(
-    conn: Connection, viewer: Viewer, frame: pd.DataFrame, where: ColumnElement[bool]
+    conn: Connection,
+    viewer: Viewer,
+    frame: pd.DataFrame,
+    where: ColumnElement[bool],
+    series: bool = True,
 ) -> pd.DataFrame:
     """Add calibers, lead numbers (with status), hit status and series id to incident rows.
 
     ``where`` selects the same incidents as ``frame``: the narrow (incident, caliber) and
-    (incident, lead) pairs come back in one query each.
+    (incident, lead) pairs come back in one query each. ``series=False``: no series ids (None),
+    for thousands of incidents where walking their series costs more than the rest together.
     """
     ids = [int(i) for i in frame["incident_id"]]
     matching = select(Incident.id).where(where)
@@ -299,7 +313,7 @@ def _with_links(
     )
     for incident_id, number, status in conn.execute(lead_rows):
         leads[incident_id].add((number, LeadStatus(status).value))
-    series = series_of_incidents(conn, viewer, ids, matching) if leads else {}
+    series_ids = series_of_incidents(conn, viewer, ids, matching) if leads and series else {}
     out = frame.copy()
     out["calibers"] = [", ".join(sorted(calibers[i])) if i in calibers else None for i in ids]
     out["leads"] = [
@@ -309,7 +323,7 @@ def _with_links(
     hits = [_hit_status(leads.get(i, set())) for i in ids]
     out["hit"] = [hit.value for hit in hits]
     out["nibin_status"] = [HIT_STATUS_LABELS[hit] for hit in hits]
-    out["series_id"] = [series.get(i) for i in ids]
+    out["series_id"] = [series_ids.get(i) for i in ids]
     return out[[*POINT_COLUMNS, TIME_KNOWN]]
 
 

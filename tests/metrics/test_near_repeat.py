@@ -10,9 +10,11 @@ from cgic_data.metrics import near_repeat
 from cgic_data.metrics.near_repeat import (
     Bands,
     KnoxResult,
+    TooManyPairs,
     knox_test,
     near_pairs,
     pairs_per_time_band,
+    pairs_sharing_a_cell,
     window_neighbours,
 )
 
@@ -188,3 +190,20 @@ def test_a_run_beyond_the_pair_budget_is_refused_before_listing_pairs(
     assert knox_test(x, y, days, permutations=99).observed[:-1].sum() == len(pairs)
     with pytest.raises(ValueError, match=f"{len(pairs):,} pairs of incidents lie within 500 m"):
         knox_test(x, y, days, permutations=100)
+
+
+def test_pairs_sharing_a_cell_never_exceed_the_pairs_within_reach() -> None:
+    x, y, _ = clustered(200)
+    points = np.column_stack([x, y])
+    for metric, p in (("euclidean", 2), ("manhattan", 1)):
+        pairs, _ = near_pairs(x, y, Bands(metric=metric))
+        assert 0 < pairs_sharing_a_cell(points, 500.0, p) <= len(pairs)
+
+
+def test_a_crowd_far_beyond_the_budget_is_refused_from_the_cell_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    x, y = np.zeros(300), np.arange(300.0)  # 300 incidents on a 300 m line: every pair is near
+    monkeypatch.setattr(near_repeat, "MAX_PAIR_PERMUTATIONS", 10)
+    with pytest.raises(TooManyPairs, match=r"At least [0-9,]+ pairs of incidents lie within 500 m"):
+        near_pairs(x, y, Bands(), permutations=99)

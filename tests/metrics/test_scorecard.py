@@ -1,6 +1,7 @@
 """The timeliness scorecard against a hand-built month of shootings, casings and leads."""
 
-from datetime import date, datetime
+import random
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -210,3 +211,102 @@ def test_the_window_is_the_whole_months_the_period_touches() -> None:
         start=date(2023, 3, 1), end=date(2025, 1, 31)
     )
     assert scorecard.scorecard_window(IncidentFilter(), date(2025, 7, 1)) == IncidentFilter()
+
+
+# --- the SQL medians and shares equal the definition taken by pandas on one row per incident ---
+
+
+def _definition(times: pd.DataFrame, leads: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The scorecard's figures by pandas over ``incident_times`` (one row per incident)."""
+    goal = scorecard.goal_hours()
+    times = times.assign(
+        entry_within=(times["recovery_to_entry_hours"] <= goal).astype(float),
+        lead_within=(times["incident_to_lead_hours"] <= goal).astype(float),
+    )
+    times.loc[times["recovery_to_entry_hours"].isna(), "entry_within"] = float("nan")
+    times.loc[times["incident_to_lead_hours"].isna(), "lead_within"] = float("nan")
+    incidents = times.groupby(keys).agg(
+        incidents=("entered", "size"),
+        entered=("entered", "sum"),
+        with_lead=("with_lead", "sum"),
+        recovery_to_receipt_hours=("recovery_to_receipt_hours", "median"),
+        receipt_to_entry_hours=("receipt_to_entry_hours", "median"),
+        entry_to_lead_hours=("entry_to_lead_hours", "median"),
+        entry_within_goal_share=("entry_within", "mean"),
+        lead_within_goal_share=("lead_within", "mean"),
+    )
+    follow = (
+        leads.drop_duplicates([*keys, "lead_id"])
+        .groupby(keys)
+        .agg(leads=("lead_id", "size"), followed_up=("followed_up", "sum"))
+    )
+    out = incidents.join(follow, how="outer").reset_index()
+    for column in scorecard.COUNT_COLUMNS:
+        out[column] = out[column].fillna(0).astype(int)
+    out["entered_share"] = out["entered"] / out["incidents"].where(out["incidents"] > 0)
+    out["followed_up_share"] = out["followed_up"] / out["leads"].where(out["leads"] > 0)
+    return out[[*keys, *scorecard.COLUMNS]]
+
+
+def _same_frames(got: pd.DataFrame, expected: pd.DataFrame, keys: list[str]) -> None:
+    got = got.sort_values(keys, ignore_index=True)
+    expected = expected.sort_values(keys, ignore_index=True)
+    assert got[keys].astype(str).values.tolist() == expected[keys].astype(str).values.tolist()
+    for column in scorecard.COLUMNS:
+        assert got[column].astype(float).tolist() == pytest.approx(
+            expected[column].astype(float).tolist(), rel=1e-12, nan_ok=True
+        ), column
+
+
+@pytest.fixture
+def busy(engine: Engine) -> tuple[Engine, int]:
+    """Three agencies, three months of shootings with whole-hour delays (many ties), odd and even
+    counts, missing and negative steps, an agency with a single incident, leads across them."""
+    rng = random.Random(11)
+    b = Builder(engine)
+    agencies = [b.agency("A"), b.agency("B"), b.agency("C")]
+    casings: list[int] = []
+    for n in range(45):
+        agency = agencies[0] if n % 3 else agencies[1]
+        start = d(5 + n % 3, 1 + n % 27, rng.randint(0, 23))
+        incident = b.incident(agency, start, kind=IncidentKind.SHOOTING)
+        for _ in range(rng.randint(0, 3)):
+            recovered = start + timedelta(hours=rng.choice([1, 1, 2, 5]))
+            received = recovered + timedelta(hours=rng.choice([-3, 10, 10, 30, 72]))
+            entered = received + timedelta(hours=rng.choice([1, 6, 6, 24, 60]))
+            casings.append(
+                b.item(
+                    incident,
+                    recovered_at=recovered,
+                    received_at=None if rng.random() < 0.15 else received,
+                    nibin_entered_at=None if rng.random() < 0.2 else entered,
+                )
+            )
+    lone = b.incident(agencies[2], d(6, 9, 4))
+    casings.append(b.item(lone, recovered_at=d(6, 9, 5), nibin_entered_at=d(6, 9, 20)))
+    for n in range(12):
+        pair = rng.sample(casings, 2)
+        lead = b.lead(pair, issued_at=d(5 + n % 3, 10 + n, 12))
+        if n % 2:
+            b.case_event(CaseEventKind.FOLLOW_UP, d(7, 28), lead_id=lead)
+    return engine, agencies[0]
+
+
+@pytest.mark.parametrize("who", ["lab", "agency"])
+def test_figures_equal_pandas_over_one_row_per_incident(busy: tuple[Engine, int], who: str) -> None:
+    engine, a = busy
+    viewer = LAB if who == "lab" else Viewer("cmd", Role.COMMANDER, agency_id=a)
+    card = scorecard.scorecard(engine, viewer, WINDOW)
+    times = scorecard.incident_times(engine, viewer, WINDOW)
+    leads = scorecard.lead_follow_up(engine, viewer, WINDOW)
+    assert len(times) >= 30  # enough incidents for ties, odd and even groups
+    _same_frames(
+        card.by_agency_month, _definition(times, leads, ["agency", "month"]), ["agency", "month"]
+    )
+    _same_frames(card.by_agency, _definition(times, leads, ["agency"]), ["agency"])
+    everyone = _definition(
+        times.assign(agency=scorecard.ALL_AGENCIES),
+        leads.assign(agency=scorecard.ALL_AGENCIES),
+        ["agency", "month"],
+    )
+    _same_frames(card.by_month, everyone, ["month"])

@@ -1,6 +1,7 @@
 """Trace metrics against hand-computed fixtures: time-to-crime, sources, dealers, trafficking
 indicators, trace coverage, data errors and small-count suppression, on both backends."""
 
+import random
 from datetime import date, datetime
 
 import pandas as pd
@@ -12,7 +13,7 @@ from cgic_data.metrics.suppression import suppress_small_cells
 from cgic_data.schema import IncidentKind, LeadStatus, Role
 from cgic_data.scope import IncidentFilter, Viewer
 from tests.factory import Builder
-from tests.metrics.trace_world import add_test_fire, traced_gun
+from tests.metrics.trace_world import UNSET, add_test_fire, traced_gun
 
 ALL = IncidentFilter()
 LAB = Viewer.system()
@@ -307,3 +308,51 @@ def test_trace_coverage_per_agency(engine: Engine) -> None:
     assert rows["A Police"]["untraced_share"] == 0.5
     assert rows["B Police"]["traced_share"] == 1.0
     assert pd.isna(rows["B Police"]["untraced_share"])
+
+
+def _ttc_definition(values: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The TTC figures per ``key`` by pandas, one group at a time, over the raw per-gun rows."""
+    rows = []
+    for group_key, group in values.groupby(key, sort=True):
+        usable = group["ttc_days"][group["ttc_days"].ge(0).fillna(False).astype(bool)]
+        usable = usable.astype(float)
+        rows.append(
+            {
+                key: group_key,
+                "guns": len(group),
+                "usable": len(usable),
+                "median_years": usable.median() / time_to_crime.DAYS_PER_YEAR,
+                "under_3y_share": (usable < traces.SHORT_TTC_DAYS).mean()
+                if len(usable)
+                else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("who", ["lab", "agency"])
+def test_time_to_crime_medians_equal_pandas_over_the_raw_guns(engine: Engine, who: str) -> None:
+    rng = random.Random(9)
+    b = Builder(engine)
+    agencies = [b.agency(code) for code in "ABC"]
+    sizes = {agencies[0]: 9, agencies[1]: 12, agencies[2]: 1}  # odd, even, a single gun
+    for agency, size in sizes.items():
+        for n in range(size):
+            recovered = datetime(2025, 4 + n % 3, 1 + n, 12)
+            ttc = rng.choice([100, 100, 400, 1095, 1096, 2000, 2000, -5, None])  # ties, errors
+            traced_gun(b, agency, recovered, ttc=ttc, purchase=None if ttc is None else UNSET)
+    viewer = LAB if who == "lab" else analyst(agencies[0])
+
+    ttc = time_to_crime.time_to_crime(engine, viewer, ALL)
+    values = time_to_crime.ttc_values(engine, viewer, ALL)
+    for key, got in [("agency", ttc.by_agency), ("month", ttc.by_month)]:
+        expected = _ttc_definition(values, key)
+        if key == "month":
+            expected["month"] = pd.to_datetime(expected["month"])
+        visible = got[~got["suppressed"]] if "suppressed" in got else got
+        merged = visible.merge(expected, on=key, suffixes=("", "_expected"))
+        assert len(merged) == len(visible) > 0
+        for column in ["usable", "median_years", "under_3y_share"]:
+            assert merged[column].astype(float).tolist() == pytest.approx(
+                merged[f"{column}_expected"].astype(float).tolist(), rel=1e-15, nan_ok=True
+            ), (key, column)

@@ -18,7 +18,6 @@ from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
 from cgic_data.lead_labels import CONFIRMED_LABEL, UNCONFIRMED_LABEL
-from cgic_data.queries import incidents
 from cgic_data.schema import AuditEntry, Role
 from cgic_data.scope import Viewer
 from tests.apptest import app_on, open_page
@@ -153,16 +152,56 @@ def test_an_agency_never_sees_what_its_leads_do_not_share(
     assert drawn_ids(at) == world.ids(2)  # i3 is Charlie's and touches no lead of Alpha's
 
 
-def test_above_the_point_cap_the_map_shows_cells_and_says_so(
+def view_rows(at: AppTest, name: str) -> list[list[Any]]:
+    """The cells or points of the view layer the page swaps into the map (``map_drill``)."""
+    layer = map_args(at)["feature_group"]
+    if name == "cells":
+        found = re.search(r"\n\s*(\[.*?\])\.forEach", layer)
+    else:
+        found = re.search(r"var points = (\[.*?\]);\n", layer, re.DOTALL)
+    assert found, layer[:400]
+    return json.loads(found.group(1))
+
+
+def test_above_the_point_cap_the_map_is_drawn_per_view_and_drills_to_an_incident(
     engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(incidents, "MAX_POINTS", 3)
+    """Issue 16: above the cap no incident could be reached but by narrowing the filter."""
+    monkeypatch.setenv("CGIC_MAP_MAX_POINTS", "3")
+    monkeypatch.setenv("CGIC_MAP_VIEW_POINTS", "2")
     with app_on(engine, monkeypatch):
         at = open_page(PAGE, {"period": "All dates"})
-    assert any("More than 3 incidents match" in info.value for info in at.info)
-    assert "counts per ~2 km cell" in map_args(at)["script"]
-    assert [len(row) for row in drawn_rows(at)] == [7, 7, 7]  # cells only, no incident rows
-    assert [b.label for b in at.get("download_button")] == ["Download counts for 3 cells (CSV)"]
+    args = map_args(at)
+    # The map reruns on pan and zoom to fetch its view; the base map holds no incident.
+    assert args["returned_objects"] == ["last_object_clicked_tooltip", "bounds", "zoom"]
+    assert drawn_rows(at) == []
+    # Before the map reports its view: the incidents' extent at zoom 9. Hartford's two and New
+    # Haven's two are counted per cell; i4, alone in its cell, is a point to click.
+    assert "**5** in view of **5** on the map: counts per area" in markdown(at)
+    assert sorted(row[2] for row in view_rows(at, "cells")) == [2, 2]
+    assert [row[2] for row in view_rows(at, "points")] == [world.i[4]]
+    assert any("incidents close together: click to zoom in" in h.value for h in at.get("html"))
+    assert any("1 matching incidents have no coordinates" in c.value for c in at.caption)
+    assert [b.label for b in at.get("download_button")] == [
+        "Download counts for 3 areas in view (CSV)"
+    ]
+
+    # A click on Hartford's count zooms the map there; st_folium reports the new view.
+    at.session_state["incident_map"] = {
+        "bounds": {
+            "_southWest": {"lat": 41.69, "lng": -72.72},
+            "_northEast": {"lat": 41.72, "lng": -72.68},
+        },
+        "zoom": 15,
+        "last_object_clicked_tooltip": None,
+    }
+    at.run()
+    assert "**2** in view of **5** on the map: click an incident" in markdown(at)
+    assert sorted(row[2] for row in view_rows(at, "points")) == sorted(world.ids(1, 2))
+    assert view_rows(at, "cells") == []
+    assert [b.label for b in at.get("download_button")] == [
+        "Download the 2 incidents in view (CSV)"
+    ]
 
 
 def test_a_chosen_lead_is_shown_whole_whatever_the_period(

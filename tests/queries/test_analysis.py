@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
+from cgic_data.metrics import near_repeat
 from cgic_data.metrics.hot_spots import Grid
 from cgic_data.metrics.near_repeat import Bands
 from cgic_data.queries import analysis
@@ -72,6 +73,14 @@ def test_near_repeats_on_the_viewers_own_incidents(engine: Engine, world: dict[s
         engine, alpha, IncidentFilter(end=date(2025, 3, 10)), bands=Bands(), permutations=9
     )
     assert few.result is None and "Fewer than 10" in few.note
+
+
+def test_a_run_beyond_the_pair_budget_is_an_answer_with_the_reason(
+    engine: Engine, world: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(near_repeat, "MAX_PAIR_PERMUTATIONS", 1)
+    run = analysis.near_repeat_analysis(engine, LAB, ALL, (IncidentKind.SHOOTING,))
+    assert run.result is None and "pairs of incidents lie within 500 m" in run.note
 
 
 def test_hot_spots_come_with_cell_outlines_on_the_map(

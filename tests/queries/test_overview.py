@@ -1,12 +1,25 @@
 """Overview figures: counted over what the viewer may see, in the period asked for."""
 
+import random
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Engine
+import pandas as pd
+import pytest
+from sqlalchemy import Engine, select
 
+from cgic_data import settings
 from cgic_data.queries import overview
-from cgic_data.schema import IncidentKind, ItemKind, LeadStatus, Role
-from cgic_data.scope import IncidentFilter, Viewer
+from cgic_data.schema import (
+    Agency,
+    EvidenceItem,
+    Incident,
+    IncidentKind,
+    ItemKind,
+    LeadStatus,
+    Role,
+)
+from cgic_data.scope import IncidentFilter, Viewer, incident_conditions
+from cgic_data.sqlfuncs import hours_between
 from tests.factory import Builder
 
 JUNE = IncidentFilter(start=date(2025, 6, 1), end=date(2025, 6, 30))
@@ -93,3 +106,73 @@ def test_nibin_timeliness_median_and_share_within_goal(engine: Engine) -> None:
     assert (row["agency"], row["entries"]) == ("Alpha PD", 3)
     assert row["median_days"] == 30 / 24
     assert row["within_goal_share"] == 2 / 3
+
+
+def _timeliness_definition(engine: Engine, viewer: Viewer, filt: IncidentFilter) -> pd.DataFrame:
+    """The figures by pandas over one row per entered casing the viewer may see."""
+    hours = hours_between(EvidenceItem.recovered_at, EvidenceItem.nibin_entered_at)
+    stmt = (
+        select(Agency.name.label("agency"), hours.label("hours"))
+        .join(Incident, Incident.id == EvidenceItem.incident_id)
+        .join(Agency, Agency.id == Incident.agency_id)
+        .where(
+            incident_conditions(viewer, filt),
+            EvidenceItem.kind == ItemKind.CARTRIDGE_CASE,
+            EvidenceItem.nibin_entered_at.is_not(None),
+            EvidenceItem.recovered_at.is_not(None),
+        )
+    )
+    with engine.connect() as conn:
+        raw = pd.DataFrame(conn.execute(stmt).all(), columns=["agency", "hours"])
+    raw["hours"] = raw["hours"].astype(float)
+    goal = settings.int_setting(settings.NIBIN_GOAL_HOURS)
+    return (
+        raw.assign(within=raw["hours"] <= goal)
+        .groupby("agency")
+        .agg(
+            entries=("hours", "size"),
+            median_days=("hours", lambda h: h.median() / 24.0),
+            within_goal_share=("within", "mean"),
+        )
+        .reset_index()
+    )
+
+
+@pytest.mark.parametrize("who", ["lab", "agency"])
+def test_nibin_timeliness_equals_pandas_over_the_raw_casings(engine: Engine, who: str) -> None:
+    rng = random.Random(5)
+    b = Builder(engine)
+    alpha, beta, gamma, delta = (b.agency(code) for code in "ABCD")
+    sizes = {alpha: 17, beta: 10, gamma: 1, delta: 6}  # odd, even, a single casing
+    for agency, size in sizes.items():
+        for n in range(size):
+            inc = b.incident(agency, datetime(2025, 6, 1 + n % 28, 8))
+            recovered = datetime(2025, 6, 1 + n % 28, 9)
+            delay = timedelta(hours=rng.choice([-2, 6, 6, 24, 47.5, 48, 90, 200]))  # ties
+            b.item(inc, recovered_at=recovered, nibin_entered_at=recovered + delay)
+    b.item(b.incident(alpha, datetime(2025, 6, 2)), recovered_at=None)  # not entered: not counted
+    # delta's casings reach alpha's commander only through a shared lead
+    shared = b.item(
+        b.incident(delta, datetime(2025, 6, 3)),
+        recovered_at=datetime(2025, 6, 3),
+        nibin_entered_at=datetime(2025, 6, 4),
+    )
+    b.lead([shared, b.item(b.incident(alpha, datetime(2025, 6, 4)))])
+    viewer = Viewer.system() if who == "lab" else Viewer("cmd", Role.COMMANDER, agency_id=alpha)
+
+    table = overview.nibin_timeliness_by_agency(engine, viewer, JUNE)
+    expected = _timeliness_definition(engine, viewer, JUNE)
+    assert sorted(table["agency"]) == sorted(expected["agency"])
+    if who == "agency":  # its own casings, and the one delta shares with it
+        assert table.set_index("agency")["entries"].to_dict() == {"A Police": 17, "D Police": 1}
+    assert table["entries"].is_monotonic_decreasing
+    got = table.set_index("agency").loc[expected["agency"]].reset_index()
+    assert got["entries"].tolist() == expected["entries"].tolist()
+    for column in ["median_days", "within_goal_share"]:
+        assert got[column].tolist() == pytest.approx(expected[column].tolist(), rel=1e-12)
+
+
+def test_nibin_timeliness_of_nothing_is_an_empty_table(engine: Engine) -> None:
+    table = overview.nibin_timeliness_by_agency(engine, Viewer.system(), JUNE)
+    assert table.empty
+    assert list(table.columns) == ["agency", "entries", "median_days", "within_goal_share"]

@@ -329,9 +329,11 @@ def _chunk(
 ) -> set[str]:
     """One chunk through the pipeline; its counts, problems and rejects added to ``result``.
 
-    Per-chunk hooks (a town resolved from a village, an agency from a town, the sharing table
-    kept up to date) belong here, around ``resolve`` and ``write``: each sees one chunk's
-    records on the import's one transaction.
+    Per-chunk store work belongs here, on the import's one transaction: after ``write``, for
+    one chunk's records (the sharing table kept up to date for the incidents and leads written),
+    or after the loop in ``_load`` for work done once per file. Per-row work on mapped values
+    (villages -> towns) belongs in ``validate``, on both paths: ``Validation._columnar`` and
+    ``_check_row``; on typed values, in ``Checker.finish``.
     """
     flagged = plausible.check(conn, v)  # rejects what cannot be true
     new_agencies = resolve(conn, v, create_agencies=create)

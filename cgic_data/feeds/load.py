@@ -15,6 +15,7 @@ while writing: nothing loaded — the transaction is rolled back and the store i
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 from dataclasses import dataclass, field
@@ -28,11 +29,12 @@ from cgic_data.feeds import plausible
 from cgic_data.feeds.formats import feed
 from cgic_data.feeds.mapping import Mapping
 from cgic_data.feeds.problems import FeedFileError, Problem, ProblemKind
-from cgic_data.feeds.read import Source, SourceRow, decode, format_of, parse
+from cgic_data.feeds.read import Source, SourceRow, format_of
 from cgic_data.feeds.record import audit_import, record_batch, record_failure, record_problems
 from cgic_data.feeds.rejects import rejected_rows, rejects_path_for, rejects_text, write_rejects
+from cgic_data.feeds.stream import CHUNK_ROWS, Opener, Reading, open_reading
 from cgic_data.feeds.upsert import plan, resolve, write
-from cgic_data.feeds.validate import Validated, validate_source
+from cgic_data.feeds.validate import Validated, Validation
 from cgic_data.scope import Viewer
 from cgic_data.store import BULK_ROWS, refresh_statistics
 
@@ -118,9 +120,14 @@ def import_file(
     dry_run: bool = False,
 ) -> ImportResult:
     """Import ``path``; rejected rows go to ``<name>.rejects.csv`` beside it (or in
-    ``rejects_dir``; the current directory when the file's own is not writable)."""
+    ``rejects_dir``; the current directory when the file's own is not writable).
+
+    The file is streamed (``feeds.stream``): memory stays bounded whatever its size."""
     path = Path(path)
-    data = path.read_bytes()
+    sha = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
     if rejects_dir is None:
         rejects_dir = path.parent if os.access(path.parent, os.W_OK) else Path.cwd()
     try:
@@ -128,10 +135,11 @@ def import_file(
         rejects_path: Path | None = rejects_path_for(Path(rejects_dir) / path.name, fmt)
     except FeedFileError:
         rejects_path = None  # the import reports why the file cannot be read
-    return import_bytes(
+    return _import(
         engine,
         feed_name,
-        data,
+        lambda: path.open("rb"),
+        sha.hexdigest(),
         path.name,
         mapping=mapping,
         strict=strict,
@@ -160,42 +168,73 @@ def import_bytes(
 
     Never raises for bad data or a failed write: the result (and the batch row) says what happened.
     """
+    return _import(
+        engine,
+        feed_name,
+        lambda: io.BytesIO(data),
+        hashlib.sha256(data).hexdigest(),
+        file_name,
+        mapping=mapping,
+        strict=strict,
+        viewer=viewer,
+        rejects_path=rejects_path,
+        dry_run=dry_run,
+    )
+
+
+def _import(
+    engine: Engine,
+    feed_name: str,
+    opener: Opener,
+    digest: str,
+    file_name: str,
+    *,
+    mapping: Mapping | None,
+    strict: bool,
+    viewer: Viewer | None,
+    rejects_path: Path | None,
+    dry_run: bool,
+) -> ImportResult:
     target = feed(feed_name)
     if mapping is not None and mapping.feed != target.name:
         raise ValueError(f"the mapping is for the {mapping.feed} feed, not {target.name}")
     viewer = viewer or Viewer.system()
     started = datetime.now()
-    digest = hashlib.sha256(data).hexdigest()
     result = ImportResult(target.name, file_name)
+
+    def failed(message: str, problems: list[Problem]) -> ImportResult:
+        result.status, result.message, result.problems = FAILED, message, problems
+        result.rows_in = result.inserted = result.updated = result.unchanged = 0
+        result.rejected = result.held = result.source_rows = 0
+        result.rejects, result.row_warnings, result.rejects_path = [], [], None
+        result.agencies_created = []
+        if not dry_run:
+            record_failure(engine, result, viewer, started, digest, mapping)
+        return result
+
     try:
         fmt = format_of(file_name, mapping.format if mapping else None)
-        text_ = decode(data, mapping.encoding if mapping else "utf-8")
-        source = parse(
-            text_,
+        reading = open_reading(
+            opener,
             file_name,
             fmt,
+            encoding=mapping.encoding if mapping else "utf-8",
             delimiter=mapping.delimiter if mapping else ",",
             require_final_newline=mapping.require_final_newline if mapping else True,
         )
-        validated = validate_source(target, source, mapping)
+        validation = Validation(target, reading.header, mapping, check=not reading.empty)
     except FeedFileError as exc:
-        result.status, result.message, result.problems = FAILED, str(exc), [exc.problem]
-        if not dry_run:
-            record_failure(engine, result, viewer, started, digest, mapping)
-        return result
+        return failed(str(exc), [exc.problem])
     except Exception as exc:  # a reader's own limit or a bug: a failed batch, never a crash
         log.exception("could not read %s", file_name)
-        result.status = FAILED
-        result.message = f"could not read the file: {type(exc).__name__}: {exc}"
-        if not dry_run:
-            record_failure(engine, result, viewer, started, digest, mapping)
-        return result
-    result.source, result.source_rows = source, source.row_count
-    result.warnings = list(validated.mapper.warnings)
+        return failed(f"could not read the file: {type(exc).__name__}: {exc}", [])
+    source = Source(file_name, fmt, reading.header, [])  # the rows reports quote, only
+    result.source = source
+    result.warnings = list(validation.mapper.warnings)
     result.rejects_path = rejects_path
     try:
         with engine.begin() as conn:
-            _load(conn, validated, result, strict=strict, mapping=mapping)
+            _load(conn, reading, validation, result, strict=strict, mapping=mapping)
             if not result.rejects:
                 result.rejects_path = None
             if dry_run:  # the rows' writes were real, so every count is: now undo them
@@ -211,6 +250,8 @@ def import_bytes(
         audit_import(engine, viewer, result, digest, mapping, strict)  # outcome "checked"
         _keep_only_rejects(result)
         return result
+    except FeedFileError as exc:  # found mid-file (encoding, gzip): rolled back, as if at once
+        return failed(str(exc), [exc.problem])
     except Exception as exc:  # the transaction is rolled back: nothing of this file is stored
         log.exception("import of %s failed", file_name)
         result.status, result.message = FAILED, f"{type(exc).__name__}: {exc}"
@@ -239,36 +280,40 @@ def _keep_only_rejects(result: ImportResult) -> None:
 
 def _load(
     conn: Connection,
-    validated: Validated,
+    reading: Reading,
+    validation: Validation,
     result: ImportResult,
     *,
     strict: bool,
     mapping: Mapping | None,
 ) -> None:
+    """Each chunk in turn: check, resolve, plan and write it (``_chunk``); then the totals.
+
+    ``strict``: the writes run in a savepoint, rolled back when a bad row was found; the
+    chunks after the first bad row are checked, not written, so the report lists every one.
+    """
     _one_import_at_a_time(conn)
-    flagged = plausible.check(conn, validated)  # rejects what cannot be true
-    new_agencies = resolve(
-        conn, validated, create_agencies=bool(mapping and mapping.create_agencies)
-    )
-    changes = plan(conn, validated, new_agencies)
-    result.problems = sorted(validated.problems, key=lambda p: p.line)
-    result.rows_in = validated.rows_in
-    result.rejected = len(validated.rejected)
-    lines = [line for record_lines in validated.rejected for line in record_lines]
-    result.rejects = rejected_rows(validated.source, lines, result.problems)
-    result.held = _held(validated)
-    gone = set(lines)  # a warned row may still be rejected later (a missing reference)
-    result.row_warnings = [w for w in flagged if w.line not in gone]
-    if strict and validated.problems:
+    create = bool(mapping and mapping.create_agencies)
+    folds = mapping is not None and mapping.fold is not None  # a group may span the whole file
+    savepoint = conn.begin_nested() if strict else None
+    new_agencies: set[str] = set()
+    for source in reading.chunks(None if folds else CHUNK_ROWS):
+        validated = validation.chunk(source)
+        new_agencies |= _chunk(conn, validated, result, create=create, strict=strict)
+    result.source_rows = reading.source_rows
+    if strict and result.problems:
+        if savepoint is not None and savepoint.is_active:
+            savepoint.rollback()
+        bad = result.rejected
         result.status, result.rejected = REJECTED, result.rows_in
-        result.message = f"strict: {len(validated.rejected):,} bad rows, so nothing was loaded"
+        result.inserted = result.updated = result.unchanged = 0
+        result.message = f"strict: {bad:,} bad rows, so nothing was loaded"
         result.row_warnings = []
         return
-    result.inserted, result.updated = changes.inserted, changes.updated
-    result.unchanged = changes.unchanged
+    if savepoint is not None:
+        savepoint.commit()
     result.agencies_created = sorted(new_agencies)
     result.status = PARTIAL if result.rejected else OK
-    write(conn, validated, changes)
     notes = list(result.warnings)
     if result.row_warnings:
         notes.append(f"{result.flagged_note()} (the batch's problems of kind warning)")
@@ -277,6 +322,51 @@ def _load(
         more = f" and {len(codes) - 10} more" if len(codes) > 10 else ""
         notes.append(f"created {len(codes)} agencies: {', '.join(codes[:10])}{more}")
     result.message = "; ".join(notes) or None
+
+
+def _chunk(
+    conn: Connection, v: Validated, result: ImportResult, *, create: bool, strict: bool
+) -> set[str]:
+    """One chunk through the pipeline; its counts, problems and rejects added to ``result``.
+
+    Per-chunk store work belongs here, on the import's one transaction: after ``write``, for
+    one chunk's records (the sharing table kept up to date for the incidents and leads written),
+    or after the loop in ``_load`` for work done once per file. Per-row work on mapped values
+    (villages -> towns) belongs in ``validate``, on both paths: ``Validation._columnar`` and
+    ``_check_row``; on typed values, in ``Checker.finish``.
+    """
+    flagged = plausible.check(conn, v)  # rejects what cannot be true
+    new_agencies = resolve(conn, v, create_agencies=create)
+    problems = sorted(v.problems, key=lambda p: p.line)
+    result.problems += problems
+    result.rows_in += v.rows_in
+    result.rejected += len(v.rejected)
+    lines = [line for record_lines in v.rejected for line in record_lines]
+    rejects = rejected_rows(v.source, lines, problems)
+    result.rejects += rejects
+    result.held += _held(v)
+    gone = set(lines)  # a warned row may still be rejected later (a missing reference)
+    warnings = [w for w in flagged if w.line not in gone]
+    result.row_warnings += warnings
+    _keep_quoted(result, v, problems, warnings)
+    if strict and result.problems:  # nothing will be loaded: write no more
+        return set()
+    changes = plan(conn, v, new_agencies)
+    result.inserted += changes.inserted
+    result.updated += changes.updated
+    result.unchanged += changes.unchanged
+    write(conn, v, changes)
+    return set(new_agencies)
+
+
+def _keep_quoted(
+    result: ImportResult, v: Validated, problems: list[Problem], warnings: list[Problem]
+) -> None:
+    """Keep the raw rows the batch's reports quote (problems and warnings), and no others."""
+    assert result.source is not None
+    wanted = {p.line for p in problems} | {w.line for w in warnings}
+    if wanted:
+        result.source.rows += [r for r in [*v.source.rows, *v.source.bad_rows] if r.line in wanted]
 
 
 def _one_import_at_a_time(conn: Connection) -> None:

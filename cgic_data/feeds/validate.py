@@ -28,15 +28,18 @@ from pydantic import (
 )
 
 from cgic_data import settings
+from cgic_data.feeds.columns import bad_cells, typed_columns
 from cgic_data.feeds.formats import Column, ColumnType, Feed, Reference, feed
 from cgic_data.feeds.limits import cell_problems
 from cgic_data.feeds.mapping import FoldRule, Mapper, Mapping, fold
 from cgic_data.feeds.problems import Problem, ProblemKind, shown
 from cgic_data.feeds.read import Source, SourceRow
+from cgic_data.feeds.seen import SeenKeys, digest
 from cgic_data.feeds.town_names import town_names
 from cgic_data.towns import towns_state
 
 Items = tuple[tuple[str, datetime | None], ...]
+INT_MAX = 2**31 - 1  # the stores' INTEGER columns (PostgreSQL's are 32-bit): more is a bad value
 
 
 def _local_datetime(value: Any, info: ValidationInfo) -> datetime | None:
@@ -151,7 +154,8 @@ def _annotation(column: Column) -> Any:
         )
         return Annotated[str, text]
     if kind is ColumnType.INT:
-        return Annotated[int, Field(ge=column.minimum, le=column.maximum)]
+        top = INT_MAX if column.maximum is None else column.maximum
+        return Annotated[int, Field(ge=column.minimum, le=top)]
     if kind is ColumnType.FLOAT:
         return Annotated[float, Field(ge=column.minimum, le=column.maximum, allow_inf_nan=False)]
     if kind is ColumnType.BOOL:
@@ -229,6 +233,10 @@ class Checker:
             return None, self._problems(exc, values, line, skip)
         fields = row.__dict__
         typed = {n: (None if fields[n] == "" else fields[n]) for n in values}  # blank: no value
+        return self.finish(values, typed), []
+
+    def finish(self, values: dict[str, Any], typed: dict[str, Any]) -> dict[str, Any]:
+        """Defaults, whether a time of day was given, another state's places."""
         for name, default in self.defaults.items():
             if typed.get(name, default) is None:
                 typed[name] = default
@@ -237,7 +245,7 @@ class Checker:
                 typed[known] = not _date_only(values.get(name))
         for ref in self.out_of_state:
             _keep_out_of_state(ref, typed)
-        return typed, []
+        return typed
 
     def _problems(
         self, exc: ValidationError, values: dict[str, Any], line: int, skip: set[str]
@@ -262,25 +270,70 @@ class Checker:
         return problems
 
 
+class Validation:
+    """Validating one file chunk by chunk: one mapper and checker, and the keys every chunk so
+    far has used (a key used again in a later chunk is a duplicate too)."""
+
+    def __init__(
+        self, target: Feed, header: list[str], mapping: Mapping | None, *, check: bool = True
+    ) -> None:
+        self.feed, self.mapping = target, mapping
+        self.mapper = Mapper(target, header, mapping, check=check)  # FeedFileError: the header
+        self.checker = Checker(target, self.mapper)
+        self.seen = SeenKeys()
+
+    def chunk(self, source: Source) -> Validated:
+        """Map, type, fold and de-duplicate ``source``'s rows."""
+        result = Validated(self.feed, source, self.mapper)
+        for problem, row in zip(source.problems, source.bad_rows, strict=True):
+            result.reject(Record((row.line,), {}), [problem])
+        if self.mapping is not None and self.mapping.fold is not None:
+            _fold_rows(result, self.checker, source.rows, self.mapping.fold)
+        else:
+            for row, typed in zip(source.rows, self._columnar(source.rows), strict=True):
+                problems: list[Problem] = []
+                if typed is None:  # the columns did not vouch for it: the row model decides
+                    _, typed, problems = _check_row(self.checker, row)
+                if problems:
+                    result.reject(Record((row.line,), {}), problems)
+                else:
+                    result.records.append(Record((row.line,), typed))
+        _reject_duplicates(result, self.seen)
+        return result
+
+    def _columnar(self, rows: list[SourceRow]) -> list[dict[str, Any] | None]:
+        """Rows typed column by column (``feeds.columns``); None: a row for the row model."""
+        mapper, checker = self.mapper, self.checker
+        if mapper.mapping is None:
+            mapped: list[dict[str, Any] | None] = [
+                {
+                    c: (None if v == "" else v)
+                    for c in mapper.present
+                    if (v := r.values.get(c, _NO)) is not _NO
+                }
+                for r in rows
+            ]
+        else:
+            mapped = [
+                values if not problems else None for values, problems in map(mapper.map, rows)
+            ]
+        if checker.towns is not None:  # villages -> towns, the agency rule (feeds/town_names.py)
+            mapped = [
+                None if values is None or checker.towns.settle(values, row.line) else values
+                for values, row in zip(mapped, rows, strict=True)
+            ]
+        bad = bad_cells(rows, checker.read)
+        mapped = [None if flagged else values for values, flagged in zip(mapped, bad, strict=True)]
+        return typed_columns(self.feed.columns, mapped, checker.context, checker.finish)
+
+
+_NO: Any = object()
+
+
 def validate_source(target: Feed, source: Source, mapping: Mapping | None) -> Validated:
     """Map, type, fold and de-duplicate ``source``'s rows (raises FeedFileError on the header)."""
     empty = source.format == "jsonl" and not source.row_count
-    mapper = Mapper(target, source.header, mapping, check=not empty)
-    result = Validated(target, source, mapper)
-    for problem, row in zip(source.problems, source.bad_rows, strict=True):
-        result.reject(Record((row.line,), {}), [problem])
-    checker = Checker(target, mapper)
-    if mapping is not None and mapping.fold is not None:
-        _fold_rows(result, checker, source.rows, mapping.fold)
-    else:
-        for row in source.rows:
-            _, typed, problems = _check_row(checker, row)
-            if problems:
-                result.reject(Record((row.line,), {}), problems)
-            else:
-                result.records.append(Record((row.line,), typed))
-    _reject_duplicates(result)
-    return result
+    return Validation(target, source.header, mapping, check=not empty).chunk(source)
 
 
 def _check_row(checker: Checker, row: SourceRow) -> tuple[dict[str, Any], Any, list[Problem]]:
@@ -333,28 +386,35 @@ def _fold_rows(result: Validated, checker: Checker, rows: list[SourceRow], rule:
         result.reject(Record(lines, {}), problems)
 
 
-def _reject_duplicates(result: Validated) -> None:
-    """The same natural key twice in one file: the first row stands, later ones are rejected."""
-    first: dict[tuple[Any, ...], int] = {}
-    kept: list[Record] = []
+def _reject_duplicates(result: Validated, seen: SeenKeys) -> None:
+    """The same natural key twice in one file: the first row stands, later ones are rejected
+    (the first may be in an earlier chunk: ``seen``)."""
     key_columns = result.feed.key
-    for record in result.records:
-        key = tuple(record.values.get(c) for c in key_columns)
+    keys = [tuple(record.values.get(c) for c in key_columns) for record in result.records]
+    unique = list(dict.fromkeys(keys))
+    digests = [digest(key) for key in unique]
+    earlier = seen.first_lines(digests)
+    first = {key: line for key, line in zip(unique, earlier, strict=True) if line is not None}
+    kept: list[Record] = []
+    for record, key in zip(result.records, keys, strict=True):
         if key in first:
-            result.reject(
-                record,
-                [
-                    Problem(
-                        record.lines[0],
-                        "+".join(key_columns),
-                        " / ".join(str(k) for k in key),
-                        f"a key not already used on line {first[key]} (the file holds each "
-                        "record once; rows of one record need a mapping `fold:`)",
-                        ProblemKind.DUPLICATE,
-                    )
-                ],
-            )
+            result.reject(record, [_duplicate(record, key_columns, key, first[key])])
         else:
             first[key] = record.lines[0]
             kept.append(record)
+    new = [(d, first[k]) for d, k, e in zip(digests, unique, earlier, strict=True) if e is None]
+    seen.add([d for d, _ in new], [line for _, line in new])
     result.records = kept
+
+
+def _duplicate(
+    record: Record, key_columns: tuple[str, ...], key: tuple[Any, ...], line: int
+) -> Problem:
+    return Problem(
+        record.lines[0],
+        "+".join(key_columns),
+        " / ".join(str(k) for k in key),
+        f"a key not already used on line {line} (the file holds each "
+        "record once; rows of one record need a mapping `fold:`)",
+        ProblemKind.DUPLICATE,
+    )

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, insert
 
 from cgic_data import schema as s
+from cgic_data import sharing
 
 
 class Builder:
@@ -112,6 +113,7 @@ class Builder:
                 insert(s.LeadItem),
                 [{"lead_id": lead_id, "item_id": i, "added_at": issued_at} for i in item_ids],
             )
+            sharing.refresh_leads(conn, [lead_id])  # as every writer of leads does
         return lead_id
 
     def firearm(

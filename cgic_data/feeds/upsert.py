@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
 
 from cgic_data import schema as s
+from cgic_data import sharing
 from cgic_data.bulk import bulk_insert
 from cgic_data.feeds.formats import Feed, Reference
 from cgic_data.feeds.keys import INDEXES, chunks, existing_rows
@@ -285,6 +286,21 @@ def write(conn: Connection, v: Validated, p: Plan) -> None:
             conn.execute(stmt, list(chunk))
     if target.name == "nibin_leads":
         _write_members(conn, p)
+    _refresh_sharing(conn, target.name, p)
+
+
+def _refresh_sharing(conn: Connection, feed_name: str, p: Plan) -> None:
+    """Keep the materialized sharing rule exact, in this transaction. A new incident or item is
+    in no lead yet; an updated one may have changed agency or incident; a lead may have changed
+    status or items."""
+    changed = [r.store["id"] for r in p.updates]
+    if feed_name == "incidents":
+        sharing.refresh_leads(conn, sharing.leads_of_incidents(conn, changed))
+    elif feed_name == "lab_items":
+        sharing.refresh_leads(conn, sharing.leads_of_items(conn, changed))
+    elif feed_name == "nibin_leads":
+        new = INDEXES["lead"].ids(conn, {(r.values["lead_number"],) for r in p.inserts})
+        sharing.refresh_leads(conn, [*changed, *new.values()])
 
 
 def _write_members(conn: Connection, p: Plan) -> None:

@@ -183,11 +183,10 @@ def check(conn: Connection) -> list[Difference]:
     for key in wanted.keys() & stored.keys():
         if wanted[key] != stored[key]:
             differences.append(Difference(_LEADS.name, *key, "live"))
-    wanted_incidents = set(conn.execute(incident_rows()).tuples())
-    stored_incidents = set(conn.execute(select(_INCIDENTS)).tuples())
+    wanted_incidents = {(a, i) for a, i in conn.execute(incident_rows())}
+    stored_incidents = {(a, i) for a, i in conn.execute(select(_INCIDENTS))}
     for key in wanted_incidents - stored_incidents:
         differences.append(Difference(_INCIDENTS.name, *key, "missing"))
     for key in stored_incidents - wanted_incidents:
         differences.append(Difference(_INCIDENTS.name, *key, "extra"))
     return sorted(differences)
-

@@ -116,6 +116,14 @@ class Builder:
             sharing.refresh_leads(conn, [lead_id])  # as every writer of leads does
         return lead_id
 
+    def grow(self, lead_id: int, item_id: int, added_at: datetime) -> None:
+        """An item joins an existing lead (the sharing tables follow, as in a real import)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(s.LeadItem).values(lead_id=lead_id, item_id=item_id, added_at=added_at)
+            )
+            sharing.refresh_leads(conn, [lead_id])
+
     def firearm(
         self,
         recovery_incident_id: int | None = None,

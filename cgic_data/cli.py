@@ -15,6 +15,7 @@ COMMAND_MODULES = [
     "cgic_data.access_cli",
     "cgic_data.feeds.cli",
     "cgic_data.briefing_cli",
+    "cgic_data.sharing_cli",
 ]
 
 

@@ -24,6 +24,8 @@ from cgic_data.feeds.problems import Problem, ProblemKind, shown
 from cgic_data.feeds.validate import Record, Validated
 
 WRITE_CHUNK = 5000
+# Columns of the feeds' tables that the sharing rule reads (cgic_data.sharing).
+_RULE_INPUTS = ("agency_id", "incident_id", "status")
 
 _HINTS = {
     "agency": "load it with the agencies feed first, or set `create_agencies: true` in a mapping",
@@ -53,6 +55,8 @@ class Plan:
     members: dict[str, dict[int, datetime]] = field(default_factory=dict)
     member_deletes: list[tuple[int, int]] = field(default_factory=list)
     member_dates: list[tuple[int, int, datetime]] = field(default_factory=list)
+    # ids of stored rows whose inputs of the sharing rule change (agency, incident, lead status)
+    rule_changes: list[int] = field(default_factory=list)
 
     @property
     def inserted(self) -> int:
@@ -211,6 +215,8 @@ def plan(conn: Connection, v: Validated, new_agencies: dict[str, dict[str, Any]]
             lead_ids.append(row["id"])
         if changed:
             result.updates.append(record)
+            if any(row[c] != record.store[c] for c in _RULE_INPUTS if c in record.store):
+                result.rule_changes.append(row["id"])
         else:
             result.unchanged += 1
     if target.name == "nibin_leads":
@@ -284,26 +290,27 @@ def write(conn: Connection, v: Validated, p: Plan) -> None:
         )
         for chunk in chunks(params, WRITE_CHUNK):
             conn.execute(stmt, list(chunk))
+    regrouped: list[int] = []
     if target.name == "nibin_leads":
-        _write_members(conn, p)
-    _refresh_sharing(conn, target.name, p)
+        regrouped = _write_members(conn, p)
+    _refresh_sharing(conn, target.name, p, regrouped)
 
 
-def _refresh_sharing(conn: Connection, feed_name: str, p: Plan) -> None:
+def _refresh_sharing(conn: Connection, feed_name: str, p: Plan, regrouped: list[int]) -> None:
     """Keep the materialized sharing rule exact, in this transaction. A new incident or item is
-    in no lead yet; an updated one may have changed agency or incident; a lead may have changed
-    status or items."""
-    changed = [r.store["id"] for r in p.updates]
+    in no lead yet; a stored one matters when it changed agency or incident; a lead when it is
+    new, changed status, or gained or lost items (``regrouped``)."""
     if feed_name == "incidents":
-        sharing.refresh_leads(conn, sharing.leads_of_incidents(conn, changed))
+        sharing.refresh_leads(conn, sharing.leads_of_incidents(conn, p.rule_changes))
     elif feed_name == "lab_items":
-        sharing.refresh_leads(conn, sharing.leads_of_items(conn, changed))
+        sharing.refresh_leads(conn, sharing.leads_of_items(conn, p.rule_changes))
     elif feed_name == "nibin_leads":
-        new = INDEXES["lead"].ids(conn, {(r.values["lead_number"],) for r in p.inserts})
-        sharing.refresh_leads(conn, [*changed, *new.values()])
+        sharing.refresh_leads(conn, [*p.rule_changes, *regrouped])
 
 
-def _write_members(conn: Connection, p: Plan) -> None:
+def _write_members(conn: Connection, p: Plan) -> list[int]:
+    """Write the leads' item changes; returns the ids of leads that are new or gained or lost
+    items."""
     ids = INDEXES["lead"].ids(conn, {(n,) for n in p.members})
     rows = [
         {"lead_id": ids[(number,)], "item_id": item_id, "added_at": added}
@@ -322,3 +329,5 @@ def _write_members(conn: Connection, p: Plan) -> None:
             update(s.LeadItem.__table__).where(where).values(added_at=bindparam("b_added")),
             params,
         )
+    grown = [ids[(number,)] for number, members in p.members.items() if members]
+    return [*grown, *(lead for lead, _ in p.member_deletes)]

@@ -479,10 +479,12 @@ class AgencyLeadAccess(Base):
 
 
 class AgencyIncidentAccess(Base):
-    """An incident (of any agency) linked by a live lead that touches the agency's incidents: what
-    the agency sees beyond its own (``visibility_condition``)."""
+    """An incident (of any agency) the agency sees through one of its live leads: what it sees
+    beyond its own (``visibility_condition``). One row per lead, so a write re-derives only the
+    rows of the leads it touched, never an agency's whole share."""
 
     __tablename__ = "agency_incident_access"
-    __table_args__ = (Index("ix_agency_incident_access_incident", "incident_id"),)
+    __table_args__ = (Index("ix_agency_incident_access_lead", "lead_id"),)
     agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -174,10 +174,12 @@ def test_missing_and_extra_rows_are_named(engine: Engine) -> None:
     a, lead = world.agency_ids["A"], world.lead_ids["LEAD-AB"]
     with engine.begin() as conn:
         conn.execute(delete(s.AgencyLeadAccess).where(s.AgencyLeadAccess.lead_id == lead))
-        conn.execute(insert(s.AgencyIncidentAccess).values(agency_id=a, incident_id=999_999))
+        conn.execute(
+            insert(s.AgencyIncidentAccess).values(agency_id=a, incident_id=999_999, lead_id=lead)
+        )
     found = differences(engine)
     assert sharing.Difference("agency_lead_access", a, lead, "missing") in found
-    assert sharing.Difference("agency_incident_access", a, 999_999, "extra") in found
+    assert sharing.Difference("agency_incident_access", a, 999_999, "extra", lead) in found
     assert sharing.Difference("agency_lead_access", a, lead, "missing").describe() == (
         f"agency {a}, lead {lead}: agency_lead_access row is missing: the rule shares it"
     )

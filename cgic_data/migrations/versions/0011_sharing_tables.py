@@ -24,8 +24,8 @@ JOIN incidents i ON i.id = e.incident_id
 JOIN nibin_leads l ON l.id = li.lead_id
 """
 _INCIDENT_ROWS = """
-INSERT INTO agency_incident_access (agency_id, incident_id)
-SELECT DISTINCT a.agency_id, e.incident_id
+INSERT INTO agency_incident_access (agency_id, incident_id, lead_id)
+SELECT DISTINCT a.agency_id, e.incident_id, a.lead_id
 FROM agency_lead_access a
 JOIN lead_items li ON li.lead_id = a.lead_id
 JOIN evidence_items e ON e.id = li.item_id
@@ -46,15 +46,16 @@ def upgrade() -> None:
         "agency_incident_access",
         sa.Column("agency_id", sa.Integer(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("agency_id", "incident_id"),
+        sa.Column("lead_id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("agency_id", "incident_id", "lead_id"),
     )
-    op.create_index("ix_agency_incident_access_incident", "agency_incident_access", ["incident_id"])
+    op.create_index("ix_agency_incident_access_lead", "agency_incident_access", ["lead_id"])
     op.execute(_LEAD_ROWS)
     op.execute(_INCIDENT_ROWS)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_agency_incident_access_incident", table_name="agency_incident_access")
+    op.drop_index("ix_agency_incident_access_lead", table_name="agency_incident_access")
     op.drop_table("agency_incident_access")
     op.drop_index("ix_agency_lead_access_lead", table_name="agency_lead_access")
     op.drop_table("agency_lead_access")

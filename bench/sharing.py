@@ -4,6 +4,8 @@ usage:
   # the pages as a commander opens them, with the code in --code (default: this checkout)
   .venv/bin/python bench/sharing.py pages --url URL [--code DIR] [--runs 1]
                                     [--views "agency:Last 28 days,agency:All dates"] --out F.json
+  # the rule alone: scope's conditions for the busiest agency (median of --runs)
+  .venv/bin/python bench/sharing.py rule --url URL [--code DIR] [--runs 5]
   # cost of keeping the tables exact (this checkout's cgic_data.sharing)
   .venv/bin/python bench/sharing.py upkeep --url URL
   # one table from two ``pages`` runs
@@ -50,6 +52,51 @@ def pages(args: argparse.Namespace) -> int:
         for r in results
     ]
     Path(args.out).write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+def rule(args: argparse.Namespace) -> int:
+    """The rule alone: scope's conditions for the busiest agency in four typical shapes."""
+    sys.path.insert(0, str(Path(args.code).resolve() if args.code else ROOT))
+    from sqlalchemy import func, select
+
+    from cgic_data import scope
+    from cgic_data.schema import Agency, EvidenceItem, Incident, NibinLead, Role
+    from cgic_data.store import make_engine
+
+    engine = make_engine(args.url)
+    with engine.connect() as conn:
+        busiest = conn.execute(
+            select(Agency.id)
+            .join(Incident, Incident.agency_id == Agency.id)
+            .group_by(Agency.id)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).scalar_one()
+    viewer = scope.Viewer("bench-commander", Role.COMMANDER, busiest)
+    everything = scope.IncidentFilter()
+    shapes = {
+        "incidents visible": select(func.count())
+        .select_from(Incident)
+        .where(scope.incident_conditions(viewer, everything)),
+        "items of visible incidents": select(func.count())
+        .select_from(EvidenceItem)
+        .where(scope.in_incident_scope(EvidenceItem.incident_id, viewer, everything)),
+        "leads listed (lead_visibility)": select(func.count())
+        .select_from(NibinLead)
+        .where(scope.lead_visibility(viewer)),
+        "leads followed (lead_in_scope)": select(func.count())
+        .select_from(NibinLead)
+        .where(scope.lead_in_scope(viewer)),
+    }
+    for label, stmt in shapes.items():
+        times, n = [], None
+        for _ in range(args.runs):
+            with engine.connect() as conn:
+                started = time.perf_counter()
+                n = conn.execute(stmt).scalar_one()
+                times.append(time.perf_counter() - started)
+        print(f"  {label:34s} {n:>8,} rows  {statistics.median(times) * 1000:9.1f} ms", flush=True)
     return 0
 
 
@@ -125,6 +172,11 @@ def main() -> int:
     p.add_argument("--views", default="agency:Last 28 days,agency:All dates")
     p.add_argument("--out", required=True)
     p.set_defaults(func=pages)
+    r = sub.add_parser("rule")
+    r.add_argument("--url", required=True)
+    r.add_argument("--code", default=None, help="checkout whose cgic_data to run")
+    r.add_argument("--runs", type=int, default=5)
+    r.set_defaults(func=rule)
     u = sub.add_parser("upkeep")
     u.add_argument("--url", required=True)
     u.add_argument("--runs", type=int, default=3)

@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "cgic_data.feeds.cli",
     "cgic_data.briefing_cli",
     "cgic_data.places_cli",
+    "cgic_data.sharing_cli",
 ]
 
 

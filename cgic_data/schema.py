@@ -461,3 +461,33 @@ class Bulletin(Base):
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     issued_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     incidents: Mapped[int] = mapped_column(Integer, doc="incidents the bulletin shows")
+
+
+# --- The sharing rule, materialized (kept exact by cgic_data.sharing; read by cgic_data.scope) ---
+# No foreign keys on purpose: these rows are derived, rebuilt in bulk, and checked by
+# `cgic check-sharing`; a foreign key would only slow every rebuild.
+
+
+class AgencyLeadAccess(Base):
+    """A lead linking at least one incident of the agency; ``live``: not excluded by an examiner.
+
+    All rows: the leads an agency may list (``lead_visibility``); live rows: the leads whose links
+    it may follow (``lead_in_scope``)."""
+
+    __tablename__ = "agency_lead_access"
+    __table_args__ = (Index("ix_agency_lead_access_lead", "lead_id"),)
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    live: Mapped[bool] = mapped_column(Boolean)
+
+
+class AgencyIncidentAccess(Base):
+    """An incident (of any agency) the agency sees through one of its live leads: what it sees
+    beyond its own (``visibility_condition``). One row per lead, so a write re-derives only the
+    rows of the leads it touched, never an agency's whole share."""
+
+    __tablename__ = "agency_incident_access"
+    __table_args__ = (Index("ix_agency_incident_access_lead", "lead_id"),)
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -7,7 +7,8 @@ and builds its WHERE clause here, so no page can forget the sharing rule:
 * CGIC/lab staff (``agency_id is None``) see every agency.
 * An agency user sees its own incidents in full and, for every NIBIN lead that touches one of its
   incidents and has not been excluded by an examiner, the other incidents that lead links (that is
-  the point of sharing); nothing else at incident level.
+  the point of sharing); nothing else at incident level. The rule is read from the tables
+  ``cgic_data.sharing`` keeps exact in every write's transaction, never recomputed per query.
 * Lab requests are seen by the submitting agency and by lab staff.
 
 Both objects are frozen and hashable so they can be part of a cache key: Streamlit's cache is
@@ -23,11 +24,10 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
 from cgic_data.schema import (
-    EvidenceItem,
+    AgencyIncidentAccess,
+    AgencyLeadAccess,
     Incident,
     LabRequest,
-    LeadItem,
-    LeadStatus,
     NibinLead,
     Role,
 )
@@ -84,21 +84,15 @@ def date_conditions(
 
 def shared_lead_ids(agency_id: int) -> Select[tuple[int]]:
     """Leads (not excluded) that link at least one incident of ``agency_id``."""
-    return (
-        select(LeadItem.lead_id)
-        .join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
-        .join(Incident, Incident.id == EvidenceItem.incident_id)
-        .join(NibinLead, NibinLead.id == LeadItem.lead_id)
-        .where(Incident.agency_id == agency_id, NibinLead.status != LeadStatus.EXCLUDED)
+    return select(AgencyLeadAccess.lead_id).where(
+        AgencyLeadAccess.agency_id == agency_id, AgencyLeadAccess.live.is_(True)
     )
 
 
 def incidents_shared_with(agency_id: int) -> Select[tuple[int]]:
     """Incidents of any agency linked by a lead that touches ``agency_id``'s incidents."""
-    return (
-        select(EvidenceItem.incident_id)
-        .join(LeadItem, LeadItem.item_id == EvidenceItem.id)
-        .where(LeadItem.lead_id.in_(shared_lead_ids(agency_id)))
+    return select(AgencyIncidentAccess.incident_id).where(
+        AgencyIncidentAccess.agency_id == agency_id
     )
 
 
@@ -108,11 +102,8 @@ def lead_visibility(viewer: Viewer) -> ColumnElement[bool]:
     two other agencies is never named to an agency, even on an incident it may see."""
     if viewer.sees_all_agencies:
         return true()
-    touching = (
-        select(LeadItem.lead_id)
-        .join(EvidenceItem, EvidenceItem.id == LeadItem.item_id)
-        .join(Incident, Incident.id == EvidenceItem.incident_id)
-        .where(Incident.agency_id == viewer.agency_id)
+    touching = select(AgencyLeadAccess.lead_id).where(
+        AgencyLeadAccess.agency_id == viewer.agency_id
     )
     return NibinLead.id.in_(touching)
 

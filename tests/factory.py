@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, insert
 
 from cgic_data import schema as s
+from cgic_data import sharing
 
 
 class Builder:
@@ -112,7 +113,16 @@ class Builder:
                 insert(s.LeadItem),
                 [{"lead_id": lead_id, "item_id": i, "added_at": issued_at} for i in item_ids],
             )
+            sharing.refresh_leads(conn, [lead_id])  # as every writer of leads does
         return lead_id
+
+    def grow(self, lead_id: int, item_id: int, added_at: datetime) -> None:
+        """An item joins an existing lead (the sharing tables follow, as in a real import)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(s.LeadItem).values(lead_id=lead_id, item_id=item_id, added_at=added_at)
+            )
+            sharing.refresh_leads(conn, [lead_id])
 
     def firearm(
         self,

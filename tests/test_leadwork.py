@@ -13,7 +13,6 @@ from cgic_data.schema import (
     CaseEvent,
     CaseEventKind,
     ItemKind,
-    LeadItem,
     LeadStatus,
     LeadView,
     NibinLead,
@@ -133,10 +132,7 @@ def test_seen_tracking_makes_leads_new_then_quiet_then_growing(engine: Engine) -
 
     # the lead grows: a new shooting's casing joins it after the user looked
     later = b.item(b.incident(a, datetime(2025, 6, 30, 22)))
-    with engine.begin() as conn:
-        conn.execute(
-            insert(LeadItem).values(lead_id=lead_id, item_id=later, added_at=datetime(2025, 7, 1))
-        )
+    b.grow(lead_id, later, datetime(2025, 7, 1))
     assert queue(engine, user).loc["L-1", "work"] == "growing · unassigned"
     # another user has their own view; a user without a users row tracks nothing
     assert queue(engine, add_user(engine, "bo")).loc["L-1", "is_new"]

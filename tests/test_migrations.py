@@ -18,10 +18,10 @@ def test_migrated_store_matches_the_models(engine: Engine) -> None:
 
 
 def test_agency_codes_widen_on_a_store_that_has_incidents(engine: Engine) -> None:
-    """0013 keeps every row (a SQLite table rebuild would have to drop agencies, which the
+    """0012 keeps every row (a SQLite table rebuild would have to drop agencies, which the
     incidents' foreign keys forbid) and then takes a code longer than the old 16 characters."""
     config = alembic_config(engine)
-    command.downgrade(config, "-1")  # just before 0013: codes of at most 16 characters
+    command.downgrade(config, "0012_agency_code_length-1")  # codes of at most 16 characters
     b = Builder(engine)
     b.incident(b.agency("CT0157000"), number="KEPT")
     command.upgrade(config, "heads")

@@ -25,6 +25,8 @@ AFTER_SEED: list[Callable[[Engine, argparse.Namespace], list[str]]] = []
 # Emptied by --replace, children first. Import history goes too, so files can be re-imported;
 # users and the audit log stay (the audit log is append-only).
 REPLACED_TABLES = [
+    s.AgencyIncidentAccess.__table__,
+    s.AgencyLeadAccess.__table__,
     s.LeadView.__table__,
     s.CaseEvent.__table__,
     s.Trace.__table__,

@@ -1,7 +1,8 @@
 """Bulk load: chunked ``bulk_insert`` (COPY / raw executemany) with explicit ids, all in ONE
 transaction.
 
-One transaction means a failed load leaves the store as it was (empty), never half a demo. Rows
+The materialized sharing rule (``cgic_data.sharing``) is rebuilt in the same transaction. One
+transaction means a failed load leaves the store as it was (empty), never half a demo. Rows
 carry the ids the generator assigned, so PostgreSQL's id sequences are moved past them afterwards,
 or the next ordinary insert (an import, a new lead) would collide.
 """
@@ -14,6 +15,7 @@ from itertools import islice
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
 from cgic_data import schema as s
+from cgic_data import sharing
 from cgic_data.bulk import bulk_insert
 
 CHUNK_ROWS = 20_000
@@ -79,6 +81,7 @@ def load(
         for table, rows in tables:
             counts[table.name] = insert_rows(conn, table, rows())
         reset_sequences(conn, [t for t, _ in tables])
+        sharing.refresh_all(conn)
         info = s.StoreInfo.__table__
         conn.execute(info.delete().where(info.c.key.in_(list(store_info))))
         conn.execute(insert(info), [{"key": k, "value": v} for k, v in store_info.items()])

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
 
 from cgic_data import schema as s
+from cgic_data import sharing
 from cgic_data.bulk import bulk_insert
 from cgic_data.feeds.formats import Feed, Reference
 from cgic_data.feeds.keys import INDEXES, chunks, existing_rows
@@ -24,6 +25,8 @@ from cgic_data.feeds.validate import Record, Validated
 from cgic_data.places import ACCEPTED_NAMES
 
 WRITE_CHUNK = 5000
+# Columns of the feeds' tables that the sharing rule reads (cgic_data.sharing).
+_RULE_INPUTS = ("agency_id", "incident_id", "status")
 
 _HINTS = {
     "agency": "load it with the agencies feed first, or set `create_agencies: true` in a mapping",
@@ -52,6 +55,8 @@ class Plan:
     members: dict[str, dict[int, datetime]] = field(default_factory=dict)
     member_deletes: list[tuple[int, int]] = field(default_factory=list)
     member_dates: list[tuple[int, int, datetime]] = field(default_factory=list)
+    # ids of stored rows whose inputs of the sharing rule change (agency, incident, lead status)
+    rule_changes: list[int] = field(default_factory=list)
 
     @property
     def inserted(self) -> int:
@@ -216,6 +221,8 @@ def plan(conn: Connection, v: Validated, new_agencies: dict[str, dict[str, Any]]
             lead_ids.append(row["id"])
         if changed:
             result.updates.append(record)
+            if any(row[c] != record.store[c] for c in _RULE_INPUTS if c in record.store):
+                result.rule_changes.append(row["id"])
         else:
             result.unchanged += 1
     if target.name == "nibin_leads":
@@ -289,11 +296,27 @@ def write(conn: Connection, v: Validated, p: Plan) -> None:
         )
         for chunk in chunks(params, WRITE_CHUNK):
             conn.execute(stmt, list(chunk))
+    regrouped: list[int] = []
     if target.name == "nibin_leads":
-        _write_members(conn, p)
+        regrouped = _write_members(conn, p)
+    _refresh_sharing(conn, target.name, p, regrouped)
 
 
-def _write_members(conn: Connection, p: Plan) -> None:
+def _refresh_sharing(conn: Connection, feed_name: str, p: Plan, regrouped: list[int]) -> None:
+    """Keep the materialized sharing rule exact, in this transaction. A new incident or item is
+    in no lead yet; a stored one matters when it changed agency or incident; a lead when it is
+    new, changed status, or gained or lost items (``regrouped``)."""
+    if feed_name == "incidents":
+        sharing.refresh_leads(conn, sharing.leads_of_incidents(conn, p.rule_changes))
+    elif feed_name == "lab_items":
+        sharing.refresh_leads(conn, sharing.leads_of_items(conn, p.rule_changes))
+    elif feed_name == "nibin_leads":
+        sharing.refresh_leads(conn, [*p.rule_changes, *regrouped])
+
+
+def _write_members(conn: Connection, p: Plan) -> list[int]:
+    """Write the leads' item changes; returns the ids of leads that are new or gained or lost
+    items."""
     ids = INDEXES["lead"].ids(conn, {(n,) for n in p.members})
     rows = [
         {"lead_id": ids[(number,)], "item_id": item_id, "added_at": added}
@@ -312,3 +335,5 @@ def _write_members(conn: Connection, p: Plan) -> None:
             update(s.LeadItem.__table__).where(where).values(added_at=bindparam("b_added")),
             params,
         )
+    grown = [ids[(number,)] for number, members in p.members.items() if members]
+    return [*grown, *(lead for lead, _ in p.member_deletes)]

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
 from cgic_data import schema as s
+from cgic_data import sharing
 from cgic_data.feeds.formats import FEEDS, Column, ColumnType
 from cgic_data.feeds.limits import FIELD_LIMIT
 from cgic_data.feeds.load import FAILED, import_bytes
@@ -34,6 +35,9 @@ from tests.factory import Builder
 EXAMPLES = int(os.environ.get("CGIC_PROPERTY_EXAMPLES", "12"))
 DNA = s.Discipline.DNA
 OWN = {"import_batches", "import_rejects", "audit_log"}  # every import writes these
+# the materialized sharing rule follows incidents' agencies, items' incidents and leads
+SHARING = {"agency_lead_access", "agency_incident_access"}
+SHARING_INPUTS = {"incidents", "lab_items", "nibin_leads"}
 
 HOSTILE = [
     "=1+1",
@@ -232,6 +236,7 @@ def test_any_file_is_accounted_for_and_touches_only_its_feed(world: World, feed_
     target = FEEDS[feed_name]
     table = target.table.__tablename__  # type: ignore[attr-defined]
     allowed = OWN | {table} | ({"lead_items"} if feed_name == "nibin_leads" else set())
+    allowed |= SHARING if feed_name in SHARING_INPUTS else set()
 
     @settings(
         max_examples=EXAMPLES,
@@ -255,6 +260,8 @@ def test_any_file_is_accounted_for_and_touches_only_its_feed(world: World, feed_
         problems = len(result.problems) + len(result.row_warnings)
         assert after["import_rejects"] == before["import_rejects"] + problems
         assert after[table] == before[table] + result.inserted
+        with world.engine.connect() as conn:
+            assert sharing.check(conn) == []
         if result.status == FAILED:  # only a file refused as a whole, never a failed write
             assert {p.kind for p in result.problems} == {ProblemKind.FILE}, result.message
             assert result.inserted == result.updated == result.unchanged == 0

@@ -7,7 +7,7 @@ from sqlalchemy import Engine, insert
 
 from cgic_data.lead_labels import CONFIRMED_LABEL, UNCONFIRMED_LABEL
 from cgic_data.queries import alerts
-from cgic_data.schema import AuditEntry, LeadItem, LeadStatus, Role, User
+from cgic_data.schema import AuditEntry, LeadStatus, Role, User
 from cgic_data.scope import Viewer
 from tests.factory import Builder
 
@@ -29,12 +29,7 @@ def world(engine: Engine) -> tuple[Engine, int, int]:
     b.lead([b.item(a2), b.item(b1)], number="L-NEW", issued_at=datetime(2025, 6, 10, 9))
     # grew: issued before, B's incident joined after the last visit
     grown = b.lead([b.item(a1), b.item(a2)], number="L-GREW", issued_at=datetime(2025, 6, 2))
-    with engine.begin() as conn:
-        conn.execute(
-            insert(LeadItem).values(
-                lead_id=grown, item_id=b.item(b1), added_at=datetime(2025, 6, 11, 14)
-            )
-        )
+    b.grow(grown, b.item(b1), datetime(2025, 6, 11, 14))
     # old: nothing since the last visit
     b.lead([b.item(a1), b.item(c1)], number="L-OLD", issued_at=datetime(2025, 6, 5))
     # new but touching only C

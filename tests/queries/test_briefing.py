@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, update
 
 from cgic_data import schema as s
+from cgic_data import sharing
 from cgic_data.briefing_render import briefing_html, html_to_pdf
 from cgic_data.lead_labels import UNCONFIRMED_LABEL
 from cgic_data.queries.briefing import (
@@ -84,19 +85,15 @@ def hartford(engine: Engine) -> tuple[Engine, int, int]:
         )
     old_item = b.item(ids[2], recovered_at=shootings[2])
     grown = b.lead([old_item], number="LEAD-GROWN", issued_at=week - timedelta(days=20))
-    with engine.begin() as conn:
-        conn.execute(
-            s.LeadItem.__table__.insert().values(
-                lead_id=grown, item_id=items[1], added_at=week + timedelta(days=5)
-            )
-        )
-    b.lead([b.item(ids[3])], number="LEAD-GONE", issued_at=week + timedelta(days=5))
+    b.grow(grown, items[1], week + timedelta(days=5))
+    gone = b.lead([b.item(ids[3])], number="LEAD-GONE", issued_at=week + timedelta(days=5))
     with engine.begin() as conn:
         conn.execute(
             update(s.NibinLead)
             .where(s.NibinLead.lead_number == "LEAD-GONE")
             .values(status=s.LeadStatus.EXCLUDED)
         )
+        sharing.refresh_leads(conn, [gone])
     gun = b.firearm(ids[0], recovered_at=shootings[0])
     b.trace(gun)
     b.firearm(ids[1], recovered_at=shootings[1])

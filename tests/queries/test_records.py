@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 
 from cgic_data.queries import firearm_records, records
-from cgic_data.schema import Firearm, ItemKind, LeadItem, Role, Trace
+from cgic_data.schema import Firearm, ItemKind, Role, Trace
 from cgic_data.scope import Viewer
 from tests.factory import Builder
 from tests.scope_world import World, build_world
@@ -42,12 +42,7 @@ def world(engine: Engine) -> World:
     test_fire = b.item(
         built.incident_ids["AS-0001"], number="TF-HIDDEN", kind=ItemKind.TEST_FIRE, firearm_id=gun
     )
-    with engine.begin() as conn:
-        conn.execute(
-            insert(LeadItem).values(
-                lead_id=built.lead_ids["LEAD-AB"], item_id=test_fire, added_at=datetime(2025, 7, 1)
-            )
-        )
+    b.grow(built.lead_ids["LEAD-AB"], test_fire, datetime(2025, 7, 1))
     b._insert(  # the world's own Builder numbered its traces: a number of its own here
         Trace,
         trace_number="TR-HIDDEN",

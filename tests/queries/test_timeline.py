@@ -6,11 +6,10 @@ from datetime import datetime as dt
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 
 from cgic_data.queries import lead_selection, timeline
 from cgic_data.queries.lead_selection import LeadSelection
-from cgic_data.schema import LeadItem
 from cgic_data.scope import IncidentFilter, Viewer
 from tests.factory import Builder
 from tests.queries.lead_world import LeadWorld, build_lead_world
@@ -126,8 +125,7 @@ def test_a_grown_lead_measures_each_addition_from_its_own_entry(engine: Engine) 
     second = b.item(b.incident(agency), nibin_entered_at=dt(2025, 1, 1, 10))
     late = b.item(b.incident(agency), number="LATE", nibin_entered_at=dt(2025, 3, 1, 0))
     lead = b.lead([first, second], number="G-1", issued_at=dt(2025, 1, 1, 16))
-    with engine.begin() as conn:  # the lead grows two months later
-        conn.execute(insert(LeadItem).values(lead_id=lead, item_id=late, added_at=dt(2025, 3, 3)))
+    b.grow(lead, late, dt(2025, 3, 3))  # the lead grows two months later
     selection = lead_selection.select_lead(engine, LAB, "G-1")
     assert selection is not None
     gaps = timeline.lead_timeline(engine, LAB, selection).gaps

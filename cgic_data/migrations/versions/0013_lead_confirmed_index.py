@@ -4,16 +4,16 @@ The overview and the weekly briefing count leads issued or confirmed in a period
 had an index; "confirmed in the period" went through the status index to every confirmed lead on
 file (half of them) and checked its date row by row. With the date after the status it is a range.
 
-Revision ID: 0014_lead_confirmed_index
-Revises: 0013 (places); on this branch 0010_incident_caliber — the lead fixes the chain
+Revision ID: 0013_lead_confirmed_index
+Revises: 0012_agency_code_length
 """
 
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0014_lead_confirmed_index"
-down_revision: str | None = "0010_incident_caliber"
+revision: str = "0013_lead_confirmed_index"
+down_revision: str | None = "0012_agency_code_length"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

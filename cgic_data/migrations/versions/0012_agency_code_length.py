@@ -3,8 +3,8 @@
 Real ORI codes are 9 characters, but sites key agencies by longer ORI-like codes or by name (the
 agency rule ``{town} Police Department``); 16 characters rejected them as "too long".
 
-Revision ID: 0013_agency_code_length
-Revises: 0012 (summaries); on this branch 0010_incident_caliber — the lead fixes the chain
+Revision ID: 0012_agency_code_length
+Revises: 0011_sharing_tables
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013_agency_code_length"
-down_revision: str | None = "0010_incident_caliber"
+revision: str = "0012_agency_code_length"
+down_revision: str | None = "0011_sharing_tables"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -111,6 +111,9 @@ def period_events(
     matter. ``nothing_before``: the first boundary is on or before the first receipt in scope,
     so those levels are zero (and not looked up).
     Columns: discipline, day (Timestamp), kind, requests."""
+    if not starts:  # no boundary: all of it is the levels at the end of as_of
+        frame = levels_at(engine, viewer, filt, lab, as_of)
+        return frame.astype({"requests": int})[["discipline", "day", "kind", "requests"]]
     end = end_of_day(as_of)
     shift = timedelta(days=backlog_days() + 1)
     edges = [day_start(d) for d in starts] + [end]

@@ -9,7 +9,9 @@ what the person who opens it may see.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -26,16 +28,32 @@ LEAD_VIEWS = {  # page url path -> (label, icon) of the views every lead or seri
 }
 Params = Mapping[str, str | Sequence[str] | None]
 LINK_PX_PER_CHAR, LINK_PADDING_PX = 8, 24  # a table's 14 px font: digits and capitals
+# The sidebar context read once for a batch of links (``same_context``), else None.
+_BATCH_CONTEXT: ContextVar[dict[str, list[str]] | None] = ContextVar("link_context", default=None)
 
 
 def context_params() -> dict[str, list[str]]:
     """The viewer's sidebar filter as it stands in the URL (empty outside a Streamlit run)."""
+    batch = _BATCH_CONTEXT.get()
+    if batch is not None:
+        return batch
     try:
         return {
             key: st.query_params.get_all(key) for key in CONTEXT_PARAMS if key in st.query_params
         }
     except Exception:  # no script run context (a plain import in a test)
         return {}
+
+
+@contextmanager
+def same_context() -> Iterator[None]:
+    """Links made inside share one reading of the sidebar context: reading the query parameters
+    per link made a table of thousands of links cost seconds on every page run."""
+    token = _BATCH_CONTEXT.set(context_params())
+    try:
+        yield
+    finally:
+        _BATCH_CONTEXT.reset(token)
 
 
 def url(page: str, params: Params, *, keep_context: bool = True) -> str:
@@ -115,13 +133,14 @@ def with_links(
     for column, (make, param, title) in IDENTIFIERS.items():
         if column not in frame.columns:
             continue
-        agencies = frame[ori] if make is incident_url and ori in frame.columns else None
-        shown[column] = [
-            (incident_url(v, _text(agencies.iloc[i])) if agencies is not None else make(v))
-            if isinstance(v, str) and v
-            else None
-            for i, v in enumerate(frame[column])
-        ]
+        agencies = frame[ori].tolist() if make is incident_url and ori in frame.columns else None
+        with same_context():
+            shown[column] = [
+                (incident_url(v, _text(agencies[i])) if agencies is not None else make(v))
+                if isinstance(v, str) and v
+                else None
+                for i, v in enumerate(frame[column])
+            ]
         config[column] = link_column(
             (labels or {}).get(column, title), param, width=_link_width(frame[column])
         )

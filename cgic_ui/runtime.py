@@ -53,6 +53,25 @@ def cached(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return _cached_call(url, function.__module__, function.__qualname__, args, kwargs)
 
 
+@st.cache_resource(
+    ttl=settings.int_setting(settings.CACHE_TTL_SECONDS), max_entries=256, show_spinner=False
+)
+def _built_figure(module: str, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+
+def cached_figure(builder: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``builder(*args, **kwargs)`` built once per distinct input and then shared, unpickled.
+
+    For a chart of cached results: building a plotly figure (subplots, validated traces) cost up
+    to a second on every run of a page whose data came from the cache. The key is the builder
+    and the hashed inputs (the frames themselves, already scoped to their viewer); the figure is
+    shared read-only (``st.plotly_chart`` only serialises it), so a builder's result must not be
+    changed after it is returned.
+    """
+    return _built_figure(builder.__module__, builder.__qualname__, args, kwargs)
+
+
 def store_facts() -> dict[str, str]:
     """The store's ``store_info`` rows (demo flag, seed, the date demo data was generated for)."""
     return cached(store_info)

@@ -21,7 +21,7 @@ from cgic_ui import links
 from cgic_ui.context import page_context
 from cgic_ui.exports import csv_download
 from cgic_ui.layout import tile_columns
-from cgic_ui.runtime import cached
+from cgic_ui.runtime import cached, cached_figure
 from cgic_ui.tables import MISSING, whole_percents
 
 FLOW_WEEKS = 26  # the intake chart shows at least this many weeks
@@ -250,7 +250,7 @@ st.caption(
     f"backlog at the end of each (the last one runs to {as_of:%b %d}). When completions trail "
     "intake, the open line climbs."
 )
-st.plotly_chart(fb.flow_figure(flow, grain, limit), width="stretch")
+st.plotly_chart(cached_figure(fb.flow_figure, flow, grain, limit), width="stretch")
 
 st.subheader(f"Open requests by age on {as_of:%b %d, %Y}")
 buckets_note = ", ".join(f"{label} days" for label, _ in AGE_BUCKETS)
@@ -261,7 +261,7 @@ for by, title in [("discipline", "discipline"), ("agency", "submitting agency")]
     if by_age.empty:
         st.info("Nothing open.")
     else:
-        st.plotly_chart(fb.age_figure(by_age), width="stretch")
+        st.plotly_chart(cached_figure(fb.age_figure, by_age), width="stretch")
 
 st.subheader("Turnaround: receipt → completion")
 split_col, _ = st.columns([1, 3])
@@ -287,7 +287,7 @@ else:
         "Whole calendar days per month of completion: median (solid) and 90th percentile "
         "(dashed). Hover a point for that month's distribution."
     )
-    st.plotly_chart(fb.turnaround_figure(monthly, limit), width="stretch")
+    st.plotly_chart(cached_figure(fb.turnaround_figure, monthly, limit), width="stretch")
     overall = turnarounds.overall
     st.markdown(f"**Completions in the period** ({period_text})")
     st.dataframe(
@@ -318,9 +318,11 @@ else:
     distribution, trend = nibin.distribution, nibin.trend
     left, right = st.columns(2)
     left.markdown(f"**Time to entry** ({period_text})")
-    left.plotly_chart(fb.entry_distribution_figure(distribution, goal), width="stretch")
+    left.plotly_chart(
+        cached_figure(fb.entry_distribution_figure, distribution, goal), width="stretch"
+    )
     right.markdown(f"**Share within {goal} h per month**")
-    right.plotly_chart(fb.entry_trend_figure(trend, goal), width="stretch")
+    right.plotly_chart(cached_figure(fb.entry_trend_figure, trend, goal), width="stretch")
     share = st.column_config.ProgressColumn
     st.markdown(f"**Per submitting agency** ({period_text})")
     st.dataframe(

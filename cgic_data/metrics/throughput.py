@@ -42,7 +42,10 @@ from cgic_data.metrics.backlog import (
     LabFilter,
     backlog_days,
     end_of_day,
+    is_open_at,
     is_reopened,
+    moving_since,
+    open_since,
     reopened_from,
     request_scope,
 )
@@ -62,7 +65,6 @@ FLOW_COLUMNS = [
 ]
 # Event kinds: the three flows, then what the levels need (see the module docstring).
 KINDS = ["received", "reopened", "completed", "closed", "long_opened", "long_closed"]
-FAR_PAST = datetime(1, 1, 1)  # the open lower end of the first bucket
 
 
 def period_starts(start: date, end: date, grain: Grain) -> list[date]:
@@ -96,19 +98,26 @@ def period_events(
     lab: LabFilter,
     starts: list[date],
     as_of: date,
+    *,
+    nothing_before: bool = False,
 ) -> pd.DataFrame:
     """Counts per discipline, kind (``KINDS``) and bucket of everything up to the end of
     ``as_of``. Buckets run between consecutive boundaries (``starts``, then the end of
-    ``as_of``), the first from the beginning of time; each is dated by its first day (the first:
-    the day before the first boundary), so the events before a boundary are those dated before
-    it. Receipts, re-openings and closures count when they happen, long spells' starts
-    (``long_opened``) ``limit + 1`` days later (see the module docstring).
+    ``as_of``), each dated by its first day, so the events before a boundary are those dated
+    before it. Receipts, re-openings and closures count when they happen, long spells' starts
+    (``long_opened``) ``limit + 1`` days later (see the module docstring). Everything before the
+    first boundary counts as the two levels it adds up to (``levels_at``), dated the day before:
+    counting the whole history per kind and discipline was most of the time, and only its sums
+    matter. ``nothing_before``: the first boundary is on or before the first receipt in scope,
+    so those levels are zero (and not looked up).
     Columns: discipline, day (Timestamp), kind, requests."""
+    if not starts:  # no boundary: all of it is the levels at the end of as_of
+        frame = levels_at(engine, viewer, filt, lab, as_of)
+        return frame.astype({"requests": int})[["discipline", "day", "kind", "requests"]]
     end = end_of_day(as_of)
     shift = timedelta(days=backlog_days() + 1)
     edges = [day_start(d) for d in starts] + [end]
-    buckets = [(FAR_PAST, edges[0], edges[0] - timedelta(days=1))]
-    buckets += [(lo, hi, lo) for lo, hi in pairwise(edges)]
+    buckets = list(pairwise(edges))
     # the buckets as a derived table (UNION ALL of one-row selects: VALUES is not portable)
     bounds = union_all(
         *[
@@ -116,10 +125,10 @@ def period_events(
                 literal(i, Integer).label("idx"),
                 literal(lo, DateTime).label("lo"),
                 literal(hi, DateTime).label("hi"),
-                literal(lo if lo == FAR_PAST else lo - shift, DateTime).label("long_lo"),
+                literal(lo - shift, DateTime).label("long_lo"),
                 literal(hi - shift, DateTime).label("long_hi"),
             )
-            for i, (lo, hi, _) in enumerate(buckets)
+            for i, (lo, hi) in enumerate(buckets)
         ]
     ).subquery("bounds")
     received, completed = LabRequest.received_at, LabRequest.completed_at
@@ -156,14 +165,47 @@ def period_events(
         )
     }
     wide = query_frame(engine, select(bounds.c.idx, *columns.values()), ["idx", *columns])
-    wide["day"] = [buckets[i][2] for i in wide["idx"]]
+    wide["day"] = [buckets[i][0] for i in wide["idx"]]
     long = wide.drop(columns="idx").melt(id_vars="day", value_name="requests")
     long[["kind", "discipline"]] = long["variable"].str.split("|", expand=True)
     long["kind"] = long["kind"].replace("closed_on_receipt", "closed")
-    frame = pd.concat([long, reopenings(engine, viewer, filt, lab, as_of)], ignore_index=True)
+    # Everything before the first boundary, as the two levels it leaves (and re-openings after)
+    first = pd.Timestamp(edges[0])
+    later = reopenings(engine, viewer, filt, lab, as_of)
+    later = later[later["day"] >= first]
+    parts = [long, later]
+    if not nothing_before:
+        parts.insert(0, levels_at(engine, viewer, filt, lab, starts[0] - timedelta(days=1)))
+    frame = pd.concat(parts, ignore_index=True)
     frame["day"] = pd.to_datetime(frame["day"])
     frame["requests"] = frame["requests"].astype(int)
     return frame[["discipline", "day", "kind", "requests"]]
+
+
+def levels_at(
+    engine: Engine, viewer: Viewer, filt: IncidentFilter, lab: LabFilter, day: date
+) -> pd.DataFrame:
+    """The open requests and the backlog per discipline at the end of ``day``, as the kinds
+    ``received`` and ``long_opened`` dated ``day``: what every event before the next midnight
+    adds up to (see the module docstring), counted like ``backlog.snapshot`` from the requests
+    open or moving then (found by index) instead of the whole history.
+    Columns: discipline, day, kind, requests."""
+    end = end_of_day(day)
+    is_open = is_open_at(end)
+    in_backlog = and_(is_open, open_since(end) < day_start(day - timedelta(days=backlog_days())))
+    stmt = (
+        select(
+            LabRequest.discipline,
+            func.count().filter(is_open),
+            func.count().filter(in_backlog),
+        )
+        .where(request_scope(viewer, filt, lab), is_open, moving_since(engine, end))
+        .group_by(LabRequest.discipline)
+    )
+    frame = query_frame(engine, stmt, ["discipline", "received", "long_opened"])
+    frame["discipline"] = frame["discipline"].astype(str)
+    frame = frame.melt(id_vars="discipline", var_name="kind", value_name="requests")
+    return frame.assign(day=pd.Timestamp(day))
 
 
 def reopenings(
@@ -213,12 +255,15 @@ def flow_by_period(
     count grows: open_at_end(p) = open_at_end(p-1) + received + reopened - completed.
     One row per period and discipline in scope, zeros included. Columns: ``FLOW_COLUMNS``.
     """
+    from_first = start is None
     if start is None:
         start = first_receipt(engine, viewer, filt, lab, as_of) or as_of
     if start > as_of:
         return pd.DataFrame(columns=FLOW_COLUMNS)
     starts = pd.to_datetime(period_starts(start, as_of, grain))
-    events = period_events(engine, viewer, filt, lab, [s.date() for s in starts], as_of)
+    events = period_events(
+        engine, viewer, filt, lab, [s.date() for s in starts], as_of, nothing_before=from_first
+    )
     # a period ends at the midnight the next one begins; the last at the end of as_of
     ends = [*starts[1:], pd.Timestamp(as_of + timedelta(days=1))]
     parts = []

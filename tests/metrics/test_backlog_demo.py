@@ -83,6 +83,22 @@ def test_flow_balances_on_the_demo_store(demo_engine: Engine) -> None:
     assert flow[flow["period"] == flow["period"].max()]["backlog_at_end"].sum() == now.backlog
 
 
+@pytest.mark.parametrize("grain", ["week", "month"])
+@pytest.mark.parametrize("days_back", [30, 200, 400])
+def test_a_flow_from_a_later_start_is_the_tail_of_the_flow_from_the_first_receipt(
+    demo_engine: Engine, grain: str, days_back: int
+) -> None:
+    """The history before a chart's first period enters only as the levels it leaves (counted
+    from the requests open then), and gives the same rows as summing every event since the
+    first receipt."""
+    today = date.fromisoformat(store_info(demo_engine)["demo_generated_for"])
+    whole = throughput.flow_by_period(demo_engine, EVERYONE, ALL, LabFilter(), None, today, grain)
+    start = today - timedelta(days=days_back)
+    part = throughput.flow_by_period(demo_engine, EVERYONE, ALL, LabFilter(), start, today, grain)
+    tail = whole[whole["period"] >= part["period"].min()].reset_index(drop=True)
+    pd.testing.assert_frame_equal(part, tail)
+
+
 def test_levels_at_each_period_end_match_the_open_rule(demo_engine: Engine) -> None:
     """The running sums over days give, at every period end, what ``is_open_at`` counts."""
     today = date.fromisoformat(store_info(demo_engine)["demo_generated_for"])

@@ -17,6 +17,7 @@ from html import escape
 
 import pandas as pd
 
+from cgic_data.incident_time import occurred_text
 from cgic_data.lead_labels import UNCONFIRMED_LABEL
 from cgic_data.queries.briefing import Briefing, SeriesBrief
 from cgic_data.svg_figures import map_svg, timeline_svg
@@ -122,12 +123,16 @@ def _comparison(frame: pd.DataFrame) -> str:
 def _series(brief: SeriesBrief) -> str:
     incidents = brief.incidents.copy()
     incidents.insert(0, "n", range(1, len(incidents) + 1))
+    incidents["when"] = [  # a date alone when the source gave no time (never a false 00:00)
+        occurred_text(at, known)
+        for at, known in zip(incidents["occurred_at"], incidents["time_known"], strict=True)
+    ]
     label = f'<p class="label">{escape(UNCONFIRMED_LABEL)}</p>' if brief.unconfirmed else ""
     headings = {
         "n": "#",
         "incident_number": "Incident",
         "agency": "Agency",
-        "occurred_at": "Date and time",
+        "when": "Date and time",
         "kind": "Kind",
         "town": "Town",
     }

@@ -28,7 +28,8 @@ def hostile_briefing() -> Briefing:
         {
             "incident_number": [HOSTILE, "=HYPERLINK(1)"],
             "agency": ["A & B <PD>", "C"],
-            "occurred_at": [datetime(2026, 11, 24, 22), datetime(2026, 11, 26, 1)],
+            "occurred_at": [datetime(2026, 11, 24, 22), datetime(2026, 11, 26)],
+            "time_known": [True, False],
             "kind": ["shooting", "shots fired"],
             "town": ["Hartford", None],
             "lat": [41.76, 41.77],
@@ -75,6 +76,12 @@ def test_every_text_is_escaped_and_nothing_is_fetched() -> None:
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert HOSTILE in text.replace("\n", "")  # shown as text, never run
     assert "Page 1 of" in text
+
+
+def test_an_incident_without_a_time_of_day_shows_its_date_alone() -> None:
+    html = briefing_html(hostile_briefing(), generated_at=datetime(2026, 12, 1), demo=True)
+    assert "2026-11-24 22:00" in html
+    assert "2026-11-26" in html and "2026-11-26 00:00" not in html
 
 
 def test_a_css_string_cannot_close_the_style() -> None:

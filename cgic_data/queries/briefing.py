@@ -31,7 +31,7 @@ from cgic_data.metrics.backlog import LabFilter, open_requests
 from cgic_data.metrics.nibin_timeliness import entry_times, goal_hours
 from cgic_data.metrics.weighted import weighted_median
 from cgic_data.queries.bulletin import bulletins_issued
-from cgic_data.queries.lead_selection import select_several_series
+from cgic_data.queries.lead_selection import select_several_series, selection_incidents
 from cgic_data.queries.overview import PeriodCounts, most_active_series, period_counts
 from cgic_data.schema import (
     Agency,
@@ -58,7 +58,9 @@ from cgic_data.scope import (
 SERIES_SHOWN = 3
 REQUESTS_SHOWN = 10
 LEADS_SHOWN = 60  # a lab-wide week can hold more; the briefing says how many it left out
-INCIDENT_COLUMNS = ["incident_number", "agency", "occurred_at", "kind", "town", "lat", "lon"]
+INCIDENT_COLUMNS = [
+    "incident_number", "agency", "occurred_at", "time_known", "kind", "town", "lat", "lon",
+]  # fmt: skip
 
 
 def parse_week(text: str) -> date:
@@ -326,32 +328,13 @@ def _active_series(engine: Engine, reader: Viewer, filt: IncidentFilter) -> tupl
         selection = selections[str(row.series_id).strip()]
         if selection is None:
             continue
-        stmt = (
-            select(
-                Incident.incident_number,
-                Agency.name,
-                Incident.occurred_at,
-                Incident.kind,
-                Town.name,
-                Incident.lat,
-                Incident.lon,
-            )
-            .join(Agency, Agency.id == Incident.agency_id)
-            .outerjoin(Town, Town.id == Incident.town_id)
-            .where(
-                Incident.id.in_(selection.incident_ids or (-1,)),
-                incident_conditions(reader, IncidentFilter()),
-            )
-            .order_by(Incident.occurred_at, Incident.incident_number)
-        )
-        with engine.connect() as conn:
-            incidents = read_frame(conn, stmt, INCIDENT_COLUMNS)
-        incidents["kind"] = incidents["kind"].map(str)
+        with engine.connect() as conn:  # the selection is already the reader's to see
+            incidents = selection_incidents(conn, selection.incident_ids)
         briefs.append(
             SeriesBrief(
                 series_id=str(row.series_id),
                 incidents_in_week=int(row.incidents_in_period),
-                incidents=incidents,
+                incidents=incidents[INCIDENT_COLUMNS],
                 leads=selection.lead_numbers,
                 unconfirmed=bool(selection.unconfirmed_leads),
             )

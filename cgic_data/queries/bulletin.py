@@ -15,16 +15,13 @@ from sqlalchemy import Engine, func, or_, select
 
 from cgic_data.frames import read_frame
 from cgic_data.lead_labels import CONFIRMED_LABEL, UNCONFIRMED_LABEL
-from cgic_data.queries.lead_selection import SelectionKind, select_view
+from cgic_data.queries.lead_selection import SelectionKind, select_view, selection_incidents
 from cgic_data.schema import (
-    Agency,
     Bulletin,
     EvidenceItem,
     Firearm,
     ForensicResult,
-    Incident,
     ResultKind,
-    Town,
 )
 from cgic_data.scope import IncidentFilter, Viewer, date_conditions
 
@@ -73,23 +70,6 @@ def bulletin_content(
     if selection is None or not selection.incident_ids:
         return None
     ids = list(selection.incident_ids)
-    incidents_stmt = (
-        select(
-            Incident.id,
-            Incident.incident_number,
-            Agency.name,
-            Incident.occurred_at,
-            Incident.occurred_time_known,
-            Incident.kind,
-            Town.name,
-            Incident.lat,
-            Incident.lon,
-        )
-        .join(Agency, Agency.id == Incident.agency_id)
-        .outerjoin(Town, Town.id == Incident.town_id)
-        .where(Incident.id.in_(ids))
-        .order_by(Incident.occurred_at, Incident.incident_number)
-    )
     calibers_stmt = (
         select(EvidenceItem.incident_id, EvidenceItem.caliber)
         .where(EvidenceItem.incident_id.in_(ids), EvidenceItem.caliber.is_not(None))
@@ -114,14 +94,12 @@ def bulletin_content(
         )
     )
     with engine.connect() as conn:
-        columns = ["incident_id", *INCIDENT_COLUMNS[:4], "kind", "town", "lat", "lon"]
-        incidents = read_frame(conn, incidents_stmt, columns)
+        incidents = selection_incidents(conn, selection.incident_ids)
         calibers = read_frame(conn, calibers_stmt, ["incident_id", "caliber"])
         firearms = conn.execute(firearms_stmt).all()
         hits = conn.execute(hits_stmt).scalar_one()
     by_incident = calibers.groupby("incident_id")["caliber"].agg(lambda c: ", ".join(sorted(c)))
     incidents["calibers"] = incidents["incident_id"].map(by_incident).fillna("")
-    incidents["kind"] = incidents["kind"].map(str)
     incidents["time_known"] = incidents["time_known"].astype(bool)
     hours = pd.to_datetime(incidents["occurred_at"]).dt.hour.map(time_of_day)
     incidents["time_of_day"] = hours.where(incidents["time_known"], TIME_UNKNOWN)  # not "night"

@@ -27,10 +27,10 @@ from typing import Literal
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 
-from cgic_data.frames import query_frame
+from cgic_data.frames import query_frame, read_frame
 from cgic_data.metrics.series import chunks, series_from_pairs, series_pairs
 from cgic_data.queries.leads import lead_universe, matching_incidents, series_touching
-from cgic_data.schema import EvidenceItem, Incident, LeadItem, LeadStatus, NibinLead
+from cgic_data.schema import Agency, EvidenceItem, Incident, LeadItem, LeadStatus, NibinLead, Town
 from cgic_data.scope import (
     IncidentFilter,
     Viewer,
@@ -317,3 +317,34 @@ def period_coverage(
             )
             inside += int(conn.execute(stmt).scalar_one())
     return inside, total
+
+
+SELECTION_INCIDENT_COLUMNS = [
+    "incident_id", "incident_number", "agency", "occurred_at", "time_known", "kind", "town",
+    "lat", "lon",
+]  # fmt: skip
+
+
+def selection_incidents(conn: Connection, incident_ids: tuple[int, ...]) -> pd.DataFrame:
+    """The incidents of a selection (already limited to what its viewer may see), oldest first,
+    as printed documents show them: ``SELECTION_INCIDENT_COLUMNS``, ``kind`` as text."""
+    stmt = (
+        select(
+            Incident.id,
+            Incident.incident_number,
+            Agency.name,
+            Incident.occurred_at,
+            Incident.occurred_time_known,
+            Incident.kind,
+            Town.name,
+            Incident.lat,
+            Incident.lon,
+        )
+        .join(Agency, Agency.id == Incident.agency_id)
+        .outerjoin(Town, Town.id == Incident.town_id)
+        .where(Incident.id.in_(incident_ids or (-1,)))
+        .order_by(Incident.occurred_at, Incident.incident_number)
+    )
+    incidents = read_frame(conn, stmt, SELECTION_INCIDENT_COLUMNS)
+    incidents["kind"] = incidents["kind"].map(str)
+    return incidents
